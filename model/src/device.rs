@@ -1,0 +1,87 @@
+//! Compute device selection: the only place that names a backend.
+//!
+//! Everything else takes a [`Device`], so the same code runs on the CPU backend (Burn's `flex`,
+//! chosen by measurement: see README's benchmark table), on any GPU through wgpu
+//! (Vulkan / Metal / DX12) and, with the `cuda` cargo feature, on CUDA. The CUDA lines below
+//! are the only CUDA-specific code in the project; they cannot be compiled on the project's
+//! build machines (Burn's CUDA backend downloads an LLVM bundle at build time).
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::tensor::Device;
+
+/// A compute backend the user can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Burn's `flex` CPU backend (SIMD, multi-threaded).
+    Cpu,
+    /// Any GPU through wgpu.
+    Wgpu,
+    /// NVIDIA GPUs through CUDA (cargo feature `cuda`).
+    Cuda,
+}
+
+impl Backend {
+    /// Every backend, in the order a user would try them.
+    pub const ALL: [Backend; 3] = [Backend::Cuda, Backend::Wgpu, Backend::Cpu];
+
+    /// Whether this build can create a device of this backend.
+    pub fn compiled_in(self) -> bool {
+        match self {
+            Backend::Cpu => true,
+            Backend::Wgpu => cfg!(feature = "wgpu"),
+            Backend::Cuda => cfg!(feature = "cuda"),
+        }
+    }
+
+    /// The device for this backend, or why there is none in this build.
+    pub fn device(self) -> Result<Device, DeviceError> {
+        match self {
+            Backend::Cpu => Ok(Device::flex()),
+            #[cfg(feature = "wgpu")]
+            Backend::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+            #[cfg(feature = "cuda")]
+            Backend::Cuda => Ok(Device::cuda(0)),
+            #[allow(unreachable_patterns)]
+            other => Err(DeviceError::NotCompiled(other)),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Cpu => "cpu",
+            Backend::Wgpu => "wgpu",
+            Backend::Cuda => "cuda",
+        })
+    }
+}
+
+impl FromStr for Backend {
+    type Err = DeviceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "cpu" => Ok(Backend::Cpu),
+            "wgpu" | "gpu" => Ok(Backend::Wgpu),
+            "cuda" => Ok(Backend::Cuda),
+            _ => Err(DeviceError::Unknown(s.to_string())),
+        }
+    }
+}
+
+/// Why a device could not be created.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeviceError {
+    /// The name is not a backend.
+    #[error("unknown device `{0}` (expected cpu, wgpu or cuda)")]
+    Unknown(String),
+    /// The backend was left out of this build.
+    #[error(
+        "device `{0}` is not available in this build; rebuild with `--features {0}` \
+         (see README: the cuda feature needs a machine that can download Burn's LLVM bundle)"
+    )]
+    NotCompiled(Backend),
+}

@@ -1,0 +1,51 @@
+//! Embedding prepared images with an encoder, in batches.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+
+use crate::encoder::ArnetEncoder;
+use crate::preprocess::{ImageLoadError, batch_tensor, load_model_input};
+
+/// Embeds prepared inputs (each `3 * size * size`, see [`crate::preprocess::model_input`])
+/// `batch_size` at a time; returns one L2-normalised embedding per input, in order.
+pub fn embed_inputs(
+    encoder: &ArnetEncoder,
+    inputs: &[Vec<f32>],
+    batch_size: usize,
+    device: &Device,
+) -> Vec<Vec<f32>> {
+    let size = input_size(encoder);
+    let mut out = Vec::with_capacity(inputs.len());
+    for chunk in inputs.chunks(batch_size.max(1)) {
+        let embeddings = encoder.embed(batch_tensor(chunk, size, device)); // [b, D]
+        let [rows, dim] = embeddings.dims();
+        let flat = embeddings
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .expect("f32 embeddings");
+        out.extend((0..rows).map(|r| flat[r * dim..(r + 1) * dim].to_vec()));
+    }
+    out
+}
+
+/// Input side length the encoder expects.
+pub fn input_size(encoder: &ArnetEncoder) -> usize {
+    encoder.encoder.grid_size * encoder.encoder.patch_embed.proj.weight.dims()[2]
+}
+
+/// Decodes and embeds image files; the first unreadable file stops it with its error.
+pub fn embed_files(
+    encoder: &ArnetEncoder,
+    paths: &[&Path],
+    batch_size: usize,
+    device: &Device,
+) -> Result<Vec<Vec<f32>>, ImageLoadError> {
+    let size = input_size(encoder);
+    let inputs = paths
+        .iter()
+        .map(|p| load_model_input(p, size))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(embed_inputs(encoder, &inputs, batch_size, device))
+}

@@ -1,0 +1,199 @@
+//! The ARNet encoder (backbone + 512-d head, optionally MSTR) and the sketch/photo pair.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+
+use crate::mstr::{Mstr, MstrConfig, MstrError};
+use crate::params::{ParamSlot, VisitParams};
+use crate::retrieval::l2_normalize_rows;
+use crate::vit::{VisionTransformer, VitConfig};
+
+/// Width of the retrieval embedding in the paper.
+pub const EMBEDDING_DIM: usize = 512;
+
+/// Everything needed to rebuild one encoder. Saved beside every checkpoint.
+#[derive(Config, Debug, PartialEq)]
+pub struct ArnetEncoderConfig {
+    /// The ViT backbone.
+    pub backbone: VitConfig,
+    /// Output width of the head (`mlp_head`).
+    #[config(default = 512)]
+    pub embedding_dim: usize,
+    /// MSTR (full model) or none (basic model).
+    #[config(default = "None")]
+    pub mstr: Option<MstrConfig>,
+}
+
+impl ArnetEncoderConfig {
+    /// Builds a randomly initialised encoder.
+    pub fn init(&self, device: &Device) -> Result<ArnetEncoder, MstrError> {
+        let encoder = self.backbone.init(device);
+        let dim = self.backbone.embed_dim;
+        let mstr = match &self.mstr {
+            Some(mstr) => Some(mstr.init(dim, self.backbone.grid_size(), device)?),
+            None => None,
+        };
+        Ok(ArnetEncoder {
+            encoder,
+            mlp_head: LinearConfig::new(dim, self.embedding_dim)
+                .with_initializer(Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.02,
+                })
+                .init(device),
+            mstr,
+        })
+    }
+}
+
+/// One ARNet encoder: ViT backbone, optional MSTR, and a Linear head on the class feature.
+///
+/// Field names follow the authors' state dicts (`encoder.*`, `mlp_head.0.*`; the `.0` of their
+/// `nn.Sequential` is the one rename, see [`crate::weights`]).
+#[derive(Module, Debug)]
+pub struct ArnetEncoder {
+    /// The backbone.
+    pub encoder: VisionTransformer,
+    /// Head `embed_dim -> 512` on the (recycled) class feature.
+    pub mlp_head: Linear,
+    /// Multi-scale token recycling (full model).
+    pub mstr: Option<Mstr>,
+}
+
+/// What the encoder computes for a batch; the losses use every part of it.
+#[derive(Debug, Clone)]
+pub struct EncoderOutput {
+    /// Head output (not normalised), `[batch, embedding_dim]`: the retrieval embedding.
+    pub embedding: Tensor<2>,
+    /// The class feature the head was applied to, `[batch, embed_dim]`: the backbone's class
+    /// token, or with MSTR the recycled class feature.
+    pub class_feature: Tensor<2>,
+    /// MSTR's tokens for the recycling loss, `[batch, total tokens, embed_dim]`.
+    pub mstr_tokens: Option<Tensor<3>>,
+}
+
+impl ArnetEncoder {
+    /// # Shapes
+    /// - images: `[batch, 3, image_size, image_size]`, values in [0, 1]
+    pub fn forward(&self, images: Tensor<4>) -> EncoderOutput {
+        let tokens = self.encoder.forward(images); // [B, 1 + P, C]
+        let [batch, count, dim] = tokens.dims();
+        let class_token = tokens.clone().narrow(1, 0, 1).reshape([batch, dim]);
+        let (class_feature, mstr_tokens) = match &self.mstr {
+            Some(mstr) => {
+                let patches = tokens.narrow(1, 1, count - 1);
+                let out = mstr.forward(class_token, patches);
+                (out.class_feature, Some(out.tokens))
+            }
+            None => (class_token, None),
+        };
+        EncoderOutput {
+            embedding: self.mlp_head.forward(class_feature.clone()),
+            class_feature,
+            mstr_tokens,
+        }
+    }
+
+    /// L2-normalised retrieval embeddings.
+    ///
+    /// # Shapes
+    /// - images: `[batch, 3, image_size, image_size]`
+    /// - output: `[batch, embedding_dim]`, unit rows
+    pub fn embed(&self, images: Tensor<4>) -> Tensor<2> {
+        l2_normalize_rows(self.forward(images).embedding)
+    }
+
+    /// The configuration this encoder was built with (MSTR's per-layer widths included).
+    pub fn config(&self) -> ArnetEncoderConfig {
+        let vit = &self.encoder;
+        let first = &vit.blocks[0];
+        let [_, in_channels, patch, _] = vit.patch_embed.proj.weight.dims();
+        let backbone = VitConfig::new()
+            .with_image_size(vit.grid_size * patch)
+            .with_patch_size(patch)
+            .with_in_channels(in_channels)
+            .with_embed_dim(vit.embed_dim())
+            .with_depth(vit.blocks.len())
+            .with_num_heads(first.attn.num_heads)
+            .with_mlp_hidden_dim(first.mlp.fc1.weight.dims()[1]);
+        let mstr = self.mstr.as_ref().map(|m| {
+            let layer = &m.scales[0].layers[0];
+            MstrConfig::new()
+                .with_window_sizes(m.window_sizes.clone())
+                .with_layers_per_scale(m.scales[0].layers.len())
+                .with_num_heads(layer.self_attn.num_heads)
+                .with_feedforward_dim(layer.linear1.weight.dims()[1])
+                .with_dropout(layer.dropout.prob)
+                .with_class_token_weight(m.class_token_weight)
+                .with_pooled_dim(m.pooled_dim)
+        });
+        ArnetEncoderConfig::new(backbone)
+            .with_embedding_dim(self.mlp_head.weight.dims()[1])
+            .with_mstr(mstr)
+    }
+}
+
+impl VisitParams for ArnetEncoder {
+    fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
+        self.encoder.visit_params(&format!("{prefix}encoder."), visit);
+        self.mlp_head.visit_params(&format!("{prefix}mlp_head.0."), visit);
+        if let Some(mstr) = &mut self.mstr {
+            mstr.visit_params(&format!("{prefix}mstr."), visit);
+        }
+    }
+}
+
+/// Which of the two encoders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EncoderRole {
+    /// The sketch encoder (`skt_model` in the authors' checkpoints).
+    Sketch,
+    /// The photo encoder (`img_model`).
+    Photo,
+}
+
+impl EncoderRole {
+    /// The key of this encoder's state dict in a two-encoder checkpoint.
+    pub fn state_dict_key(self) -> &'static str {
+        match self {
+            Self::Sketch => "skt_model",
+            Self::Photo => "img_model",
+        }
+    }
+}
+
+/// The two ARNet encoders; they do not share weights.
+#[derive(Module, Debug)]
+pub struct ArnetPair {
+    /// Embeds sketches.
+    pub sketch: ArnetEncoder,
+    /// Embeds photos.
+    pub photo: ArnetEncoder,
+}
+
+impl ArnetPair {
+    /// Builds two independently initialised encoders of the same configuration.
+    pub fn init(config: &ArnetEncoderConfig, device: &Device) -> Result<Self, MstrError> {
+        Ok(Self {
+            sketch: config.init(device)?,
+            photo: config.init(device)?,
+        })
+    }
+
+    /// The encoder of `role`.
+    pub fn get(&self, role: EncoderRole) -> &ArnetEncoder {
+        match role {
+            EncoderRole::Sketch => &self.sketch,
+            EncoderRole::Photo => &self.photo,
+        }
+    }
+}
+
+impl VisitParams for ArnetPair {
+    fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
+        self.sketch.visit_params(&format!("{prefix}skt_model."), visit);
+        self.photo.visit_params(&format!("{prefix}img_model."), visit);
+    }
+}

@@ -1,0 +1,147 @@
+//! One structural walk over a module's parameters, under their PyTorch names.
+//!
+//! Loading and saving weights both need "every parameter, with the name PyTorch gives it and
+//! its PyTorch layout". Rather than keep two lists in sync, each module implements
+//! [`VisitParams`] once; the loader and the saver in [`crate::weights`] are two visitors.
+//! PyTorch stores a Linear weight as `[out, in]` while Burn's `Linear` holds `[in, out]`;
+//! [`ParamSlot::LinearWeight`] marks those so the transpose happens in one place.
+
+use burn::module::Param;
+use burn::nn::conv::Conv2d;
+use burn::nn::{LayerNorm, Linear};
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// A dense f32 tensor on the host, in PyTorch's (row-major) layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostTensor {
+    /// Extents, outermost first.
+    pub shape: Vec<usize>,
+    /// Row-major values.
+    pub data: Vec<f32>,
+}
+
+impl HostTensor {
+    /// Wraps `data`, checking that it fills `shape`.
+    pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Self {
+        assert_eq!(
+            shape.iter().product::<usize>(),
+            data.len(),
+            "host tensor data does not fill its shape"
+        );
+        Self { shape, data }
+    }
+
+    fn from_tensor<const D: usize>(tensor: Tensor<D>) -> Self {
+        let shape = tensor.dims().to_vec();
+        let data = tensor
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .expect("float tensor converts to f32");
+        Self { shape, data }
+    }
+
+    fn to_tensor<const D: usize>(&self, device: &Device) -> Tensor<D> {
+        Tensor::from_data(TensorData::new(self.data.clone(), self.shape.clone()), device)
+    }
+}
+
+/// A mutable reference to one parameter, tagged with how PyTorch lays it out.
+#[derive(Debug)]
+pub enum ParamSlot<'a> {
+    /// A vector (biases, norm weights).
+    Rank1(&'a mut Param<Tensor<1>>),
+    /// A Linear weight: Burn `[in, out]`, PyTorch `[out, in]`.
+    LinearWeight(&'a mut Param<Tensor<2>>),
+    /// A rank-3 tensor stored identically by both (class token, position embedding).
+    Rank3(&'a mut Param<Tensor<3>>),
+    /// A rank-4 tensor stored identically by both (convolution weights).
+    Rank4(&'a mut Param<Tensor<4>>),
+}
+
+impl ParamSlot<'_> {
+    /// The shape PyTorch gives this parameter.
+    pub fn torch_shape(&self) -> Vec<usize> {
+        match self {
+            Self::Rank1(p) => p.dims().to_vec(),
+            Self::LinearWeight(p) => {
+                let [d_in, d_out] = p.dims();
+                vec![d_out, d_in]
+            }
+            Self::Rank3(p) => p.dims().to_vec(),
+            Self::Rank4(p) => p.dims().to_vec(),
+        }
+    }
+
+    /// Copies the value out, in PyTorch layout.
+    pub fn to_host(&self) -> HostTensor {
+        match self {
+            Self::Rank1(p) => HostTensor::from_tensor(p.val()),
+            Self::LinearWeight(p) => HostTensor::from_tensor(p.val().transpose()),
+            Self::Rank3(p) => HostTensor::from_tensor(p.val()),
+            Self::Rank4(p) => HostTensor::from_tensor(p.val()),
+        }
+    }
+
+    /// Replaces the value with `value` (PyTorch layout, shape already checked), keeping the
+    /// parameter's id so optimiser state stays attached to it.
+    pub fn set(self, value: &HostTensor, device: &Device) {
+        fn replace<const D: usize>(param: &mut Param<Tensor<D>>, tensor: Tensor<D>) {
+            let id = param.id;
+            *param = Param::initialized(id, tensor.require_grad());
+        }
+        match self {
+            Self::Rank1(p) => replace(p, value.to_tensor(device)),
+            Self::LinearWeight(p) => replace(p, value.to_tensor::<2>(device).transpose()),
+            Self::Rank3(p) => replace(p, value.to_tensor(device)),
+            Self::Rank4(p) => replace(p, value.to_tensor(device)),
+        }
+    }
+}
+
+/// Visits every parameter of a module with its full PyTorch name (`prefix` + local name).
+pub trait VisitParams {
+    /// Calls `visit` once per parameter, in a fixed order.
+    fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>));
+}
+
+impl VisitParams for Linear {
+    fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
+        visit(&format!("{prefix}weight"), ParamSlot::LinearWeight(&mut self.weight));
+        if let Some(bias) = &mut self.bias {
+            visit(&format!("{prefix}bias"), ParamSlot::Rank1(bias));
+        }
+    }
+}
+
+impl VisitParams for LayerNorm {
+    fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
+        visit(&format!("{prefix}weight"), ParamSlot::Rank1(&mut self.gamma));
+        if let Some(beta) = &mut self.beta {
+            visit(&format!("{prefix}bias"), ParamSlot::Rank1(beta));
+        }
+    }
+}
+
+impl VisitParams for Conv2d {
+    fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
+        visit(&format!("{prefix}weight"), ParamSlot::Rank4(&mut self.weight));
+        if let Some(bias) = &mut self.bias {
+            visit(&format!("{prefix}bias"), ParamSlot::Rank1(bias));
+        }
+    }
+}
+
+/// Every parameter of `module` as `(PyTorch name, value)`, in visit order.
+pub fn collect_host<M: VisitParams>(module: &mut M) -> Vec<(String, HostTensor)> {
+    let mut out = Vec::new();
+    module.visit_params("", &mut |name, slot| out.push((name.to_string(), slot.to_host())));
+    out
+}
+
+/// Every parameter of `module` as `(PyTorch name, PyTorch shape)`, in visit order.
+pub fn expected_shapes<M: VisitParams>(module: &mut M) -> Vec<(String, Vec<usize>)> {
+    let mut out = Vec::new();
+    module.visit_params("", &mut |name, slot| out.push((name.to_string(), slot.torch_shape())));
+    out
+}

@@ -1,0 +1,591 @@
+//! Reading and writing encoder weights.
+//!
+//! # Formats read
+//! 1. The authors' checkpoints: a PyTorch `.pth` (zip/pickle, read by burn-store's pickle
+//!    parser without executing any pickle code) holding `skt_model` and `img_model` state dicts
+//!    (tensor storages may be tagged `cuda:0`; that tag is ignored).
+//! 2. A single-encoder `.safetensors` with the same names (`encoder.*`, `mlp_head.0.*`).
+//! 3. timm ViT weights (`.safetensors` or `.pth`, names without the `encoder.` prefix, plus a
+//!    classifier `head.*` that ARNet ignores) to initialise a backbone.
+//! 4. Our own format, which is also what the project writes: safetensors with the authors'
+//!    names (a pair as `skt_model.*` / `img_model.*`, one encoder without prefix) and the
+//!    [`ArnetEncoderConfig`] as JSON in the header metadata under [`CONFIG_METADATA_KEY`].
+//!
+//! The format is detected from the file's first bytes, not its extension.
+//!
+//! # Names
+//! Parameter names are PyTorch's, produced by one walk over the module
+//! ([`crate::params::VisitParams`]). The only renames, all in [`canonical_name`]:
+//! - `module.` (a `DataParallel` wrapper) is dropped;
+//! - a timm backbone's names get the `encoder.` prefix, and its classifier `head.*` is ignored.
+//!
+//! # Configuration
+//! Without metadata, the backbone is read from tensor shapes (width from `cls_token`, patch and
+//! channels from `patch_embed.proj.weight`, grid from `pos_embed`, depth from the block count,
+//! MLP width from `fc1`); the head count cannot be read from shapes and defaults to
+//! `embed_dim / 64` (timm's ViT-Ti/S/B all use 64-wide heads) unless given.
+//!
+//! Loading checks every tensor and reports all problems at once: missing, unexpected and
+//! wrongly shaped tensors, each by name, with the file's path.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use burn::store::pytorch_reader::{DType as TorchDType, PytorchReader};
+use burn::tensor::Device;
+use safetensors::{Dtype, SafeTensors};
+
+use crate::encoder::{ArnetEncoder, ArnetEncoderConfig, ArnetPair, EncoderRole};
+use crate::mstr::MstrConfig;
+use crate::params::{HostTensor, VisitParams, collect_host};
+use crate::vit::VitConfig;
+
+/// Safetensors metadata key holding the encoder configuration as JSON.
+pub const CONFIG_METADATA_KEY: &str = "arnet_config";
+/// Safetensors metadata key naming the format.
+pub const FORMAT_METADATA_KEY: &str = "format";
+/// Value of [`FORMAT_METADATA_KEY`] in files written by this project.
+pub const FORMAT_NAME: &str = "arnet-sketch/1";
+
+/// Why weights could not be read, written or applied. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a readable checkpoint.
+    #[error("{path}: not a readable weight file: {message}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file's tensors do not fit the model.
+    #[error("{path}: weights do not fit the model:{details}")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// One line per problem.
+        details: String,
+    },
+    /// The configuration could not be determined or is invalid.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// All tensors of a weight file, as f32 on the host, with the file's metadata.
+#[derive(Debug, Clone)]
+pub struct WeightFile {
+    /// Where it was read from (for messages).
+    pub path: PathBuf,
+    /// Tensors by their name in the file.
+    pub tensors: BTreeMap<String, HostTensor>,
+    /// Safetensors header metadata (empty for `.pth`).
+    pub metadata: HashMap<String, String>,
+}
+
+impl WeightFile {
+    /// Reads a `.pth` or `.safetensors` file (detected from its content).
+    pub fn read(path: &Path) -> Result<Self, WeightsError> {
+        let mut head = [0u8; 8];
+        let read_head = std::fs::File::open(path).and_then(|mut f| {
+            let n = f.read(&mut head)?;
+            Ok(n)
+        });
+        let n = read_head.map_err(|source| WeightsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let is_zip = n >= 4 && head[..4] == *b"PK\x03\x04";
+        let is_pickle = n >= 2 && head[0] == 0x80; // protocol opcode of a legacy torch.save
+        if is_zip || is_pickle {
+            Self::read_pytorch(path)
+        } else {
+            Self::read_safetensors(path)
+        }
+    }
+
+    fn format_error(path: &Path, message: impl Into<String>) -> WeightsError {
+        WeightsError::Format {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+
+    fn read_pytorch(path: &Path) -> Result<Self, WeightsError> {
+        let reader =
+            PytorchReader::new(path).map_err(|e| Self::format_error(path, e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, tensor) in reader.into_tensors() {
+            let dtype = match tensor.dtype() {
+                TorchDType::F32 => Dtype::F32,
+                TorchDType::F16 => Dtype::F16,
+                TorchDType::BF16 => Dtype::BF16,
+                TorchDType::F64 => Dtype::F64,
+                // Integer buffers (e.g. BatchNorm's num_batches_tracked) are not parameters.
+                _ => continue,
+            };
+            let bytes = tensor
+                .read()
+                .map_err(|e| Self::format_error(path, e.to_string()))?;
+            let data = floats_from_bytes(&bytes, dtype)
+                .ok_or_else(|| Self::format_error(path, format!("{name}: bad tensor data")))?;
+            tensors.insert(name, HostTensor::new(tensor.shape().to_vec(), data));
+        }
+        if tensors.is_empty() {
+            return Err(Self::format_error(path, "no floating-point tensors found"));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            tensors,
+            metadata: HashMap::new(),
+        })
+    }
+
+    fn read_safetensors(path: &Path) -> Result<Self, WeightsError> {
+        let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file = SafeTensors::deserialize(&bytes).map_err(|e| {
+            Self::format_error(path, format!("neither a PyTorch checkpoint nor safetensors ({e})"))
+        })?;
+        let (_, header) = SafeTensors::read_metadata(&bytes)
+            .map_err(|e| Self::format_error(path, e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, view) in file.tensors() {
+            let Some(data) = floats_from_bytes(view.data(), view.dtype()) else {
+                continue; // integer tensors are not parameters
+            };
+            tensors.insert(name, HostTensor::new(view.shape().to_vec(), data));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            tensors,
+            metadata: header.metadata().clone().unwrap_or_default(),
+        })
+    }
+
+    /// Whether the file holds both encoders (`skt_model.*` and `img_model.*`).
+    pub fn is_pair(&self) -> bool {
+        [EncoderRole::Sketch, EncoderRole::Photo].iter().all(|role| {
+            let prefix = format!("{}.", role.state_dict_key());
+            self.tensors.keys().any(|k| k.starts_with(&prefix))
+        })
+    }
+
+    /// The state dict of one encoder, under canonical names (see [`canonical_name`]).
+    ///
+    /// A two-encoder file yields the state dict of `role`; a one-encoder file (or a timm
+    /// backbone) yields its only state dict whatever `role` is.
+    pub fn state_dict(&self, role: EncoderRole) -> Result<StateDict, WeightsError> {
+        let key = role.state_dict_key();
+        let other = match role {
+            EncoderRole::Sketch => EncoderRole::Photo,
+            EncoderRole::Photo => EncoderRole::Sketch,
+        }
+        .state_dict_key();
+        let has = |k: &str| {
+            let prefix = format!("{k}.");
+            self.tensors.keys().any(|name| name.starts_with(&prefix))
+        };
+        let prefix = if has(key) {
+            Some(format!("{key}."))
+        } else if has(other) {
+            return Err(WeightsError::Config {
+                path: self.path.clone(),
+                message: format!("holds no `{key}` state dict (only `{other}`)"),
+            });
+        } else {
+            None
+        };
+        let selected: Vec<(&String, &HostTensor)> = self
+            .tensors
+            .iter()
+            .filter_map(|(name, t)| match &prefix {
+                Some(p) => name.strip_prefix(p.as_str()).map(|_| (name, t)),
+                None => Some((name, t)),
+            })
+            .collect();
+        let is_timm = !selected.iter().any(|(name, _)| {
+            let local = prefix
+                .as_deref()
+                .and_then(|p| name.strip_prefix(p))
+                .unwrap_or(name);
+            let local = local.strip_prefix("module.").unwrap_or(local);
+            local.starts_with("encoder.")
+        });
+        let mut tensors = BTreeMap::new();
+        for (name, tensor) in selected {
+            let local = prefix
+                .as_deref()
+                .and_then(|p| name.strip_prefix(p))
+                .unwrap_or(name);
+            if let Some(canonical) = canonical_name(local, is_timm) {
+                tensors.insert(canonical, tensor.clone());
+            }
+        }
+        let config = match self.metadata.get(CONFIG_METADATA_KEY) {
+            Some(json) => Some(serde_json::from_str(json).map_err(|e| WeightsError::Config {
+                path: self.path.clone(),
+                message: format!("invalid `{CONFIG_METADATA_KEY}` metadata: {e}"),
+            })?),
+            None => None,
+        };
+        Ok(StateDict {
+            path: self.path.clone(),
+            tensors,
+            config,
+            is_timm_backbone: is_timm,
+        })
+    }
+}
+
+/// The rename table: a name in a file to our canonical name, or `None` to ignore it.
+///
+/// `is_timm` says the state dict is a bare timm ViT (no `encoder.` prefix anywhere).
+pub fn canonical_name(name: &str, is_timm: bool) -> Option<String> {
+    // DataParallel wraps every name in `module.`.
+    let name = name.strip_prefix("module.").unwrap_or(name);
+    if is_timm {
+        // timm's classifier (and its pre-classifier norm when global pooling) is unused.
+        if name.starts_with("head.") || name.starts_with("fc_norm.") {
+            return None;
+        }
+        // timm names are the backbone's names without our `encoder.` prefix.
+        return Some(format!("encoder.{name}"));
+    }
+    Some(name.to_string())
+}
+
+fn floats_from_bytes(bytes: &[u8], dtype: Dtype) -> Option<Vec<f32>> {
+    let chunks = |n: usize| bytes.chunks_exact(n);
+    Some(match dtype {
+        Dtype::F32 => chunks(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::F64 => chunks(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+            .collect(),
+        Dtype::F16 => chunks(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::BF16 => chunks(2)
+            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// What to load from a state dict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadScope {
+    /// Every parameter of the encoder must be present (backbone, head, MSTR if configured).
+    Full,
+    /// Only the backbone (`encoder.*`) is loaded; the head and MSTR keep their values.
+    /// For starting training from timm weights.
+    BackboneOnly,
+}
+
+/// One encoder's tensors under canonical names, with its configuration if the file had one.
+#[derive(Debug, Clone)]
+pub struct StateDict {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Tensors by canonical name.
+    pub tensors: BTreeMap<String, HostTensor>,
+    /// Configuration from the file's metadata.
+    pub config: Option<ArnetEncoderConfig>,
+    /// Whether the names were a bare timm backbone's.
+    pub is_timm_backbone: bool,
+}
+
+impl StateDict {
+    fn shape(&self, name: &str) -> Option<&[usize]> {
+        self.tensors.get(name).map(|t| t.shape.as_slice())
+    }
+
+    fn config_error(&self, message: impl Into<String>) -> WeightsError {
+        WeightsError::Config {
+            path: self.path.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// The backbone configuration read from tensor shapes; `heads` overrides the head count
+    /// (default `embed_dim / 64`, at least 1).
+    pub fn infer_backbone(&self, heads: Option<usize>) -> Result<VitConfig, WeightsError> {
+        let need = |name: &str, rank: usize| -> Result<&[usize], WeightsError> {
+            match self.shape(name) {
+                Some(shape) if shape.len() == rank => Ok(shape),
+                Some(shape) => Err(self.config_error(format!(
+                    "tensor {name} has shape {shape:?}, expected rank {rank}"
+                ))),
+                None => Err(self.config_error(format!(
+                    "no ViT backbone found: tensor `{name}` is missing"
+                ))),
+            }
+        };
+        let embed_dim = need("encoder.cls_token", 3)?[2];
+        let proj = need("encoder.patch_embed.proj.weight", 4)?;
+        let (in_channels, patch_size) = (proj[1], proj[2]);
+        let positions = need("encoder.pos_embed", 3)?[1];
+        let patches = positions.saturating_sub(1);
+        let grid = (patches as f64).sqrt().round() as usize;
+        if grid * grid != patches {
+            return Err(self.config_error(format!(
+                "pos_embed has {positions} positions: not 1 + a square number of patches"
+            )));
+        }
+        let depth = (0..)
+            .take_while(|i| self.shape(&format!("encoder.blocks.{i}.norm1.weight")).is_some())
+            .count();
+        let mlp_hidden_dim = need("encoder.blocks.0.mlp.fc1.weight", 2)?[0];
+        let num_heads = heads.unwrap_or((embed_dim / 64).max(1));
+        let config = VitConfig::new()
+            .with_image_size(grid * patch_size)
+            .with_patch_size(patch_size)
+            .with_in_channels(in_channels)
+            .with_embed_dim(embed_dim)
+            .with_depth(depth)
+            .with_num_heads(num_heads)
+            .with_mlp_hidden_dim(mlp_hidden_dim);
+        config.validate().map_err(|m| self.config_error(m))?;
+        Ok(config)
+    }
+
+    /// The encoder configuration: the file's own if it has one (its head count replaced by
+    /// `heads` when given), else read from shapes. MSTR found in the tensors but not described
+    /// by metadata gets the paper's defaults for everything shapes do not tell.
+    pub fn infer_config(&self, heads: Option<usize>) -> Result<ArnetEncoderConfig, WeightsError> {
+        if let Some(config) = &self.config {
+            let mut config = config.clone();
+            if let Some(heads) = heads {
+                config.backbone.num_heads = heads;
+                config.backbone.validate().map_err(|m| self.config_error(m))?;
+            }
+            return Ok(config);
+        }
+        let backbone = self.infer_backbone(heads)?;
+        let embedding_dim = match self.shape("mlp_head.0.weight") {
+            Some(&[out, _]) => out,
+            _ => crate::encoder::EMBEDDING_DIM,
+        };
+        let mstr = if self.tensors.keys().any(|k| k.starts_with("mstr.")) {
+            Some(self.infer_mstr(&backbone)?)
+        } else {
+            None
+        };
+        Ok(ArnetEncoderConfig::new(backbone)
+            .with_embedding_dim(embedding_dim)
+            .with_mstr(mstr))
+    }
+
+    fn infer_mstr(&self, backbone: &VitConfig) -> Result<MstrConfig, WeightsError> {
+        let scales = (0..)
+            .take_while(|s| self.shape(&format!("mstr.scales.{s}.layers.0.norm1.weight")).is_some())
+            .count();
+        let layers = (0..)
+            .take_while(|l| self.shape(&format!("mstr.scales.0.layers.{l}.norm1.weight")).is_some())
+            .count();
+        let feedforward = match self.shape("mstr.scales.0.layers.0.linear1.weight") {
+            Some(&[ff, _]) => ff,
+            _ => return Err(self.config_error("MSTR tensors present but incomplete")),
+        };
+        let defaults = MstrConfig::new();
+        if scales != defaults.window_sizes.len() {
+            return Err(self.config_error(format!(
+                "MSTR with {scales} scales and no `{CONFIG_METADATA_KEY}` metadata: \
+                 cannot tell its window sizes"
+            )));
+        }
+        let mut config = defaults
+            .with_layers_per_scale(layers)
+            .with_feedforward_dim(feedforward);
+        if backbone.embed_dim % config.num_heads != 0 {
+            config.num_heads = 1;
+        }
+        Ok(config)
+    }
+
+    /// Copies the tensors into `encoder`, checking every name and shape first.
+    ///
+    /// On error nothing is changed and the message lists every missing, unexpected and
+    /// wrongly shaped tensor.
+    pub fn apply(
+        &self,
+        encoder: &mut ArnetEncoder,
+        scope: LoadScope,
+        device: &Device,
+    ) -> Result<(), WeightsError> {
+        let in_scope = |name: &str| scope == LoadScope::Full || name.starts_with("encoder.");
+        let mut missing = Vec::new();
+        let mut wrong_shape = Vec::new();
+        let mut used = std::collections::HashSet::new();
+        encoder.visit_params("", &mut |name, slot| {
+            if !in_scope(name) {
+                return;
+            }
+            match self.tensors.get(name) {
+                None => missing.push(name.to_string()),
+                Some(t) => {
+                    used.insert(name.to_string());
+                    let expected = slot.torch_shape();
+                    if t.shape != expected {
+                        wrong_shape.push(format!(
+                            "{name}: file has {:?}, model expects {expected:?}",
+                            t.shape
+                        ));
+                    }
+                }
+            }
+        });
+        let unexpected: Vec<&String> = self
+            .tensors
+            .keys()
+            .filter(|k| !used.contains(*k) && (scope == LoadScope::Full || k.starts_with("encoder.")))
+            .collect();
+        if !(missing.is_empty() && wrong_shape.is_empty() && unexpected.is_empty()) {
+            let mut details = String::new();
+            for (label, items) in [
+                ("missing", missing.iter().collect::<Vec<_>>()),
+                ("wrong shape", wrong_shape.iter().collect()),
+                ("unexpected", unexpected),
+            ] {
+                if !items.is_empty() {
+                    let list: Vec<&str> = items.iter().map(|s| s.as_str()).collect();
+                    let _ = write!(details, " {label} ({}): {};", list.len(), list.join(", "));
+                }
+            }
+            details.pop();
+            return Err(WeightsError::Mismatch {
+                path: self.path.clone(),
+                details,
+            });
+        }
+        encoder.visit_params("", &mut |name, slot| {
+            if in_scope(name) {
+                slot.set(&self.tensors[name], device);
+            }
+        });
+        Ok(())
+    }
+
+    /// Builds an encoder from these tensors (configuration as [`infer_config`](Self::infer_config)).
+    pub fn load_encoder(
+        &self,
+        heads: Option<usize>,
+        device: &Device,
+    ) -> Result<ArnetEncoder, WeightsError> {
+        let config = self.infer_config(heads)?;
+        let mut encoder = config
+            .init(device)
+            .map_err(|e| self.config_error(e.to_string()))?;
+        self.apply(&mut encoder, LoadScope::Full, device)?;
+        Ok(encoder)
+    }
+}
+
+/// Loads one encoder from any supported file. `heads` overrides the head count.
+pub fn load_encoder(
+    path: &Path,
+    role: EncoderRole,
+    heads: Option<usize>,
+    device: &Device,
+) -> Result<ArnetEncoder, WeightsError> {
+    WeightFile::read(path)?
+        .state_dict(role)?
+        .load_encoder(heads, device)
+}
+
+/// Loads both encoders from a two-encoder file (the authors' checkpoint or our pair format).
+pub fn load_pair(
+    path: &Path,
+    heads: Option<usize>,
+    device: &Device,
+) -> Result<ArnetPair, WeightsError> {
+    let file = WeightFile::read(path)?;
+    if !file.is_pair() {
+        return Err(WeightsError::Config {
+            path: path.to_path_buf(),
+            message: "holds one encoder; a sketch/photo pair (`skt_model` and `img_model`) is needed"
+                .into(),
+        });
+    }
+    Ok(ArnetPair {
+        sketch: file.state_dict(EncoderRole::Sketch)?.load_encoder(heads, device)?,
+        photo: file.state_dict(EncoderRole::Photo)?.load_encoder(heads, device)?,
+    })
+}
+
+fn config_metadata(config: &ArnetEncoderConfig) -> HashMap<String, String> {
+    HashMap::from([
+        (FORMAT_METADATA_KEY.to_string(), FORMAT_NAME.to_string()),
+        (
+            CONFIG_METADATA_KEY.to_string(),
+            serde_json::to_string(config).expect("config serialises"),
+        ),
+    ])
+}
+
+/// Writes one encoder in our format (atomically: a temporary file renamed into place).
+pub fn save_encoder(encoder: &mut ArnetEncoder, path: &Path) -> Result<(), WeightsError> {
+    let metadata = config_metadata(&encoder.config());
+    write_safetensors(path, collect_host(encoder), metadata)
+}
+
+/// Writes both encoders in our pair format (atomically).
+pub fn save_pair(pair: &mut ArnetPair, path: &Path) -> Result<(), WeightsError> {
+    let metadata = config_metadata(&pair.sketch.config());
+    write_safetensors(path, collect_host(pair), metadata)
+}
+
+/// Serialises named f32 tensors to `path` via a temporary file in the same directory.
+pub fn write_safetensors(
+    path: &Path,
+    tensors: Vec<(String, HostTensor)>,
+    metadata: HashMap<String, String>,
+) -> Result<(), WeightsError> {
+    let io = |source| WeightsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+        .into_iter()
+        .map(|(name, t)| {
+            let raw = t.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            (name, raw, t.shape)
+        })
+        .collect();
+    let views = bytes
+        .iter()
+        .map(|(name, raw, shape)| {
+            safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), raw)
+                .map(|view| (name.clone(), view))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| WeightsError::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    let serialized =
+        safetensors::serialize(views, Some(metadata)).map_err(|e| WeightsError::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    crate::fsutil::write_atomic(path, &serialized).map_err(io)
+}
