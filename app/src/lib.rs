@@ -8,7 +8,7 @@ pub struct SketchApp {}
 
 impl eframe::App for SketchApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show_inside(ui, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
             ui.heading("ARNet Sketch");
             ui.label("Drawing and live retrieval are coming next.");
         });

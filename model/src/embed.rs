@@ -23,7 +23,7 @@ pub fn embed_inputs(
         let flat = embeddings
             .into_data()
             .convert::<f32>()
-            .into_vec::<f32>()
+            .try_into_vec::<f32>()
             .expect("f32 embeddings");
         out.extend((0..rows).map(|r| flat[r * dim..(r + 1) * dim].to_vec()));
     }

@@ -137,8 +137,10 @@ impl ArnetEncoder {
 
 impl VisitParams for ArnetEncoder {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        self.encoder.visit_params(&format!("{prefix}encoder."), visit);
-        self.mlp_head.visit_params(&format!("{prefix}mlp_head.0."), visit);
+        self.encoder
+            .visit_params(&format!("{prefix}encoder."), visit);
+        self.mlp_head
+            .visit_params(&format!("{prefix}mlp_head.0."), visit);
         if let Some(mstr) = &mut self.mstr {
             mstr.visit_params(&format!("{prefix}mstr."), visit);
         }
@@ -193,7 +195,9 @@ impl ArnetPair {
 
 impl VisitParams for ArnetPair {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        self.sketch.visit_params(&format!("{prefix}skt_model."), visit);
-        self.photo.visit_params(&format!("{prefix}img_model."), visit);
+        self.sketch
+            .visit_params(&format!("{prefix}skt_model."), visit);
+        self.photo
+            .visit_params(&format!("{prefix}img_model."), visit);
     }
 }

@@ -6,6 +6,7 @@
 //! - [`encoder`]: the ARNet encoder (backbone + 512-d head) and the sketch/photo pair;
 //! - [`loss`]: Eq. 4-6;
 //! - [`preprocess`]: image decoding and PIL-exact resizing to the model input;
+//! - [`raster`]: the stroke rasteriser shared by the app canvas and synthetic sketches;
 //! - [`weights`]: the authors' checkpoints, timm weights and our own format;
 //! - [`retrieval`]: normalised embeddings and cosine top-k;
 //! - [`embed`]: batch embedding of image files;
@@ -21,6 +22,7 @@ pub mod loss;
 pub mod mstr;
 pub mod params;
 pub mod preprocess;
+pub mod raster;
 pub mod retrieval;
 pub mod vit;
 pub mod weights;

@@ -123,18 +123,17 @@ impl ArnetLoss {
             views.photo_augmented.class_feature.clone(),
             temperature,
         );
-        let recycling = |encoder: &crate::encoder::ArnetEncoder, out: &EncoderOutput| {
-            match (&encoder.mstr, &out.mstr_tokens) {
-                (Some(mstr), Some(tokens)) => Some(mstr.recycling_loss(tokens.clone())),
-                _ => None,
-            }
+        let recycling = |encoder: &crate::encoder::ArnetEncoder, out: &EncoderOutput| match (
+            &encoder.mstr,
+            &out.mstr_tokens,
+        ) {
+            (Some(mstr), Some(tokens)) => Some(mstr.recycling_loss(tokens.clone())),
+            _ => None,
         };
         let recycling_sketch = recycling(&pair.sketch, &views.sketch);
         let recycling_photo = recycling(&pair.photo, &views.photo);
-        let mut total = multi_modal.clone()
-            + inter_sample.clone()
-            + intra_sketch.clone()
-            + intra_photo.clone();
+        let mut total =
+            multi_modal.clone() + inter_sample.clone() + intra_sketch.clone() + intra_photo.clone();
         for term in [&recycling_sketch, &recycling_photo].into_iter().flatten() {
             total = total + term.clone();
         }

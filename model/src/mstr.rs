@@ -94,7 +94,10 @@ pub enum MstrError {
 impl MstrConfig {
     /// Tokens produced by all scales together for a `grid x grid` patch grid.
     pub fn total_tokens(&self, grid: usize) -> usize {
-        self.window_sizes.iter().map(|w| (grid / w) * (grid / w)).sum()
+        self.window_sizes
+            .iter()
+            .map(|w| (grid / w) * (grid / w))
+            .sum()
     }
 
     /// Checks that this configuration fits a backbone of `embed_dim` and a `grid x grid` grid.
@@ -204,7 +207,10 @@ impl MstrLayer {
         };
         let scores = split(0).matmul(split(1).swap_dims(2, 3)) / (head_dim as f64).sqrt();
         let weights = self.dropout.forward(softmax(scores, 3)); // [B, H, N, N]
-        let context = weights.matmul(split(2)).swap_dims(1, 2).reshape([batch, seq, dim]);
+        let context = weights
+            .matmul(split(2))
+            .swap_dims(1, 2)
+            .reshape([batch, seq, dim]);
         self.self_attn.proj.forward(context)
     }
 }
@@ -254,7 +260,10 @@ impl Mstr {
             .zip(&self.scales)
             .map(|(&window, scale)| {
                 let pooled = window_mean(patch_tokens.clone(), self.grid_size, window);
-                scale.layers.iter().fold(pooled, |x, layer| layer.forward(x))
+                scale
+                    .layers
+                    .iter()
+                    .fold(pooled, |x, layer| layer.forward(x))
             })
             .collect();
         let tokens = Tensor::cat(per_scale, 1); // [B, T, C]
@@ -361,15 +370,20 @@ impl VisitParams for Mstr {
                     ParamSlot::LinearWeight(&mut attn.qkv.weight),
                 );
                 if let Some(bias) = &mut attn.qkv.bias {
-                    visit(&format!("{p}self_attn.in_proj_bias"), ParamSlot::Rank1(bias));
+                    visit(
+                        &format!("{p}self_attn.in_proj_bias"),
+                        ParamSlot::Rank1(bias),
+                    );
                 }
-                attn.proj.visit_params(&format!("{p}self_attn.out_proj."), visit);
+                attn.proj
+                    .visit_params(&format!("{p}self_attn.out_proj."), visit);
                 layer.linear1.visit_params(&format!("{p}linear1."), visit);
                 layer.linear2.visit_params(&format!("{p}linear2."), visit);
                 layer.norm1.visit_params(&format!("{p}norm1."), visit);
                 layer.norm2.visit_params(&format!("{p}norm2."), visit);
             }
         }
-        self.token_mix.visit_params(&format!("{prefix}token_mix."), visit);
+        self.token_mix
+            .visit_params(&format!("{prefix}token_mix."), visit);
     }
 }

@@ -9,7 +9,7 @@
 use burn::module::Param;
 use burn::nn::conv::Conv2d;
 use burn::nn::{LayerNorm, Linear};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Gradients, Tensor, TensorData};
 
 /// A dense f32 tensor on the host, in PyTorch's (row-major) layout.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,13 +36,16 @@ impl HostTensor {
         let data = tensor
             .into_data()
             .convert::<f32>()
-            .into_vec::<f32>()
+            .try_into_vec::<f32>()
             .expect("float tensor converts to f32");
         Self { shape, data }
     }
 
     fn to_tensor<const D: usize>(&self, device: &Device) -> Tensor<D> {
-        Tensor::from_data(TensorData::new(self.data.clone(), self.shape.clone()), device)
+        Tensor::from_data(
+            TensorData::new(self.data.clone(), self.shape.clone()),
+            device,
+        )
     }
 }
 
@@ -83,6 +86,19 @@ impl ParamSlot<'_> {
         }
     }
 
+    /// This parameter's gradient in PyTorch layout, if `grads` holds one.
+    pub fn grad(&self, grads: &Gradients) -> Option<HostTensor> {
+        match self {
+            Self::Rank1(p) => p.val().grad(grads).map(HostTensor::from_tensor),
+            Self::LinearWeight(p) => p
+                .val()
+                .grad(grads)
+                .map(|g| HostTensor::from_tensor(g.transpose())),
+            Self::Rank3(p) => p.val().grad(grads).map(HostTensor::from_tensor),
+            Self::Rank4(p) => p.val().grad(grads).map(HostTensor::from_tensor),
+        }
+    }
+
     /// Replaces the value with `value` (PyTorch layout, shape already checked), keeping the
     /// parameter's id so optimiser state stays attached to it.
     pub fn set(self, value: &HostTensor, device: &Device) {
@@ -107,7 +123,10 @@ pub trait VisitParams {
 
 impl VisitParams for Linear {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        visit(&format!("{prefix}weight"), ParamSlot::LinearWeight(&mut self.weight));
+        visit(
+            &format!("{prefix}weight"),
+            ParamSlot::LinearWeight(&mut self.weight),
+        );
         if let Some(bias) = &mut self.bias {
             visit(&format!("{prefix}bias"), ParamSlot::Rank1(bias));
         }
@@ -116,7 +135,10 @@ impl VisitParams for Linear {
 
 impl VisitParams for LayerNorm {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        visit(&format!("{prefix}weight"), ParamSlot::Rank1(&mut self.gamma));
+        visit(
+            &format!("{prefix}weight"),
+            ParamSlot::Rank1(&mut self.gamma),
+        );
         if let Some(beta) = &mut self.beta {
             visit(&format!("{prefix}bias"), ParamSlot::Rank1(beta));
         }
@@ -125,7 +147,10 @@ impl VisitParams for LayerNorm {
 
 impl VisitParams for Conv2d {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        visit(&format!("{prefix}weight"), ParamSlot::Rank4(&mut self.weight));
+        visit(
+            &format!("{prefix}weight"),
+            ParamSlot::Rank4(&mut self.weight),
+        );
         if let Some(bias) = &mut self.bias {
             visit(&format!("{prefix}bias"), ParamSlot::Rank1(bias));
         }
@@ -135,13 +160,29 @@ impl VisitParams for Conv2d {
 /// Every parameter of `module` as `(PyTorch name, value)`, in visit order.
 pub fn collect_host<M: VisitParams>(module: &mut M) -> Vec<(String, HostTensor)> {
     let mut out = Vec::new();
-    module.visit_params("", &mut |name, slot| out.push((name.to_string(), slot.to_host())));
+    module.visit_params("", &mut |name, slot| {
+        out.push((name.to_string(), slot.to_host()))
+    });
+    out
+}
+
+/// Every parameter's gradient as `(PyTorch name, gradient or None)`, in visit order.
+pub fn collect_grads<M: VisitParams>(
+    module: &mut M,
+    grads: &Gradients,
+) -> Vec<(String, Option<HostTensor>)> {
+    let mut out = Vec::new();
+    module.visit_params("", &mut |name, slot| {
+        out.push((name.to_string(), slot.grad(grads)))
+    });
     out
 }
 
 /// Every parameter of `module` as `(PyTorch name, PyTorch shape)`, in visit order.
 pub fn expected_shapes<M: VisitParams>(module: &mut M) -> Vec<(String, Vec<usize>)> {
     let mut out = Vec::new();
-    module.visit_params("", &mut |name, slot| out.push((name.to_string(), slot.torch_shape())));
+    module.visit_params("", &mut |name, slot| {
+        out.push((name.to_string(), slot.torch_shape()))
+    });
     out
 }

@@ -156,7 +156,11 @@ fn bilinear_taps(in_size: usize, out_size: usize) -> Vec<Taps> {
                 .map(|&w| {
                     let w = if total != 0.0 { w / total } else { w };
                     let fixed = w * f64::from(1u32 << PRECISION_BITS);
-                    (if fixed < 0.0 { fixed - 0.5 } else { fixed + 0.5 }) as i32
+                    (if fixed < 0.0 {
+                        fixed - 0.5
+                    } else {
+                        fixed + 0.5
+                    }) as i32
                 })
                 .collect();
             Taps {
@@ -250,7 +254,11 @@ pub fn load_model_input(path: &Path, size: usize) -> Result<Vec<f32>, ImageLoadE
 pub fn batch_tensor(inputs: &[Vec<f32>], size: usize, device: &Device) -> Tensor<4> {
     let mut data = Vec::with_capacity(inputs.len() * 3 * size * size);
     for input in inputs {
-        assert_eq!(input.len(), 3 * size * size, "input is not 3 x {size} x {size}");
+        assert_eq!(
+            input.len(),
+            3 * size * size,
+            "input is not 3 x {size} x {size}"
+        );
         data.extend_from_slice(input);
     }
     Tensor::from_data(TensorData::new(data, [inputs.len(), 3, size, size]), device)

@@ -15,7 +15,12 @@ pub const NORMALIZE_EPS: f64 = 1e-12;
 /// # Shapes
 /// - input and output: `[rows, dim]`
 pub fn l2_normalize_rows(x: Tensor<2>) -> Tensor<2> {
-    let norm = x.clone().square().sum_dim(1).sqrt().clamp_min(NORMALIZE_EPS); // [rows, 1]
+    let norm = x
+        .clone()
+        .square()
+        .sum_dim(1)
+        .sqrt()
+        .clamp_min(NORMALIZE_EPS); // [rows, 1]
     x / norm
 }
 

@@ -183,7 +183,8 @@ impl PatchEmbed {
     pub fn forward(&self, images: Tensor<4>) -> Tensor<3> {
         let x = self.proj.forward(images); // [B, C, G, G]
         let [batch, channels, grid_h, grid_w] = x.dims();
-        x.reshape([batch, channels, grid_h * grid_w]).swap_dims(1, 2) // [B, G*G, C]
+        x.reshape([batch, channels, grid_h * grid_w])
+            .swap_dims(1, 2) // [B, G*G, C]
     }
 }
 
@@ -340,13 +341,22 @@ impl VisitParams for VisionTransformer {
         self.patch_embed
             .proj
             .visit_params(&format!("{prefix}patch_embed.proj."), visit);
-        visit(&format!("{prefix}cls_token"), ParamSlot::Rank3(&mut self.cls_token));
-        visit(&format!("{prefix}pos_embed"), ParamSlot::Rank3(&mut self.pos_embed));
+        visit(
+            &format!("{prefix}cls_token"),
+            ParamSlot::Rank3(&mut self.cls_token),
+        );
+        visit(
+            &format!("{prefix}pos_embed"),
+            ParamSlot::Rank3(&mut self.pos_embed),
+        );
         for (i, block) in self.blocks.iter_mut().enumerate() {
             let p = format!("{prefix}blocks.{i}.");
             block.norm1.visit_params(&format!("{p}norm1."), visit);
             block.attn.qkv.visit_params(&format!("{p}attn.qkv."), visit);
-            block.attn.proj.visit_params(&format!("{p}attn.proj."), visit);
+            block
+                .attn
+                .proj
+                .visit_params(&format!("{p}attn.proj."), visit);
             block.norm2.visit_params(&format!("{p}norm2."), visit);
             block.mlp.fc1.visit_params(&format!("{p}mlp.fc1."), visit);
             block.mlp.fc2.visit_params(&format!("{p}mlp.fc2."), visit);

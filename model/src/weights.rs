@@ -162,7 +162,10 @@ impl WeightFile {
             source,
         })?;
         let file = SafeTensors::deserialize(&bytes).map_err(|e| {
-            Self::format_error(path, format!("neither a PyTorch checkpoint nor safetensors ({e})"))
+            Self::format_error(
+                path,
+                format!("neither a PyTorch checkpoint nor safetensors ({e})"),
+            )
         })?;
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| Self::format_error(path, e.to_string()))?;
@@ -182,10 +185,12 @@ impl WeightFile {
 
     /// Whether the file holds both encoders (`skt_model.*` and `img_model.*`).
     pub fn is_pair(&self) -> bool {
-        [EncoderRole::Sketch, EncoderRole::Photo].iter().all(|role| {
-            let prefix = format!("{}.", role.state_dict_key());
-            self.tensors.keys().any(|k| k.starts_with(&prefix))
-        })
+        [EncoderRole::Sketch, EncoderRole::Photo]
+            .iter()
+            .all(|role| {
+                let prefix = format!("{}.", role.state_dict_key());
+                self.tensors.keys().any(|k| k.starts_with(&prefix))
+            })
     }
 
     /// The state dict of one encoder, under canonical names (see [`canonical_name`]).
@@ -240,10 +245,12 @@ impl WeightFile {
             }
         }
         let config = match self.metadata.get(CONFIG_METADATA_KEY) {
-            Some(json) => Some(serde_json::from_str(json).map_err(|e| WeightsError::Config {
-                path: self.path.clone(),
-                message: format!("invalid `{CONFIG_METADATA_KEY}` metadata: {e}"),
-            })?),
+            Some(json) => Some(
+                serde_json::from_str(json).map_err(|e| WeightsError::Config {
+                    path: self.path.clone(),
+                    message: format!("invalid `{CONFIG_METADATA_KEY}` metadata: {e}"),
+                })?,
+            ),
             None => None,
         };
         Ok(StateDict {
@@ -335,9 +342,10 @@ impl StateDict {
                 Some(shape) => Err(self.config_error(format!(
                     "tensor {name} has shape {shape:?}, expected rank {rank}"
                 ))),
-                None => Err(self.config_error(format!(
-                    "no ViT backbone found: tensor `{name}` is missing"
-                ))),
+                None => {
+                    Err(self
+                        .config_error(format!("no ViT backbone found: tensor `{name}` is missing")))
+                }
             }
         };
         let embed_dim = need("encoder.cls_token", 3)?[2];
@@ -352,7 +360,10 @@ impl StateDict {
             )));
         }
         let depth = (0..)
-            .take_while(|i| self.shape(&format!("encoder.blocks.{i}.norm1.weight")).is_some())
+            .take_while(|i| {
+                self.shape(&format!("encoder.blocks.{i}.norm1.weight"))
+                    .is_some()
+            })
             .count();
         let mlp_hidden_dim = need("encoder.blocks.0.mlp.fc1.weight", 2)?[0];
         let num_heads = heads.unwrap_or((embed_dim / 64).max(1));
@@ -376,7 +387,10 @@ impl StateDict {
             let mut config = config.clone();
             if let Some(heads) = heads {
                 config.backbone.num_heads = heads;
-                config.backbone.validate().map_err(|m| self.config_error(m))?;
+                config
+                    .backbone
+                    .validate()
+                    .map_err(|m| self.config_error(m))?;
             }
             return Ok(config);
         }
@@ -397,10 +411,16 @@ impl StateDict {
 
     fn infer_mstr(&self, backbone: &VitConfig) -> Result<MstrConfig, WeightsError> {
         let scales = (0..)
-            .take_while(|s| self.shape(&format!("mstr.scales.{s}.layers.0.norm1.weight")).is_some())
+            .take_while(|s| {
+                self.shape(&format!("mstr.scales.{s}.layers.0.norm1.weight"))
+                    .is_some()
+            })
             .count();
         let layers = (0..)
-            .take_while(|l| self.shape(&format!("mstr.scales.0.layers.{l}.norm1.weight")).is_some())
+            .take_while(|l| {
+                self.shape(&format!("mstr.scales.0.layers.{l}.norm1.weight"))
+                    .is_some()
+            })
             .count();
         let feedforward = match self.shape("mstr.scales.0.layers.0.linear1.weight") {
             Some(&[ff, _]) => ff,
@@ -457,7 +477,9 @@ impl StateDict {
         let unexpected: Vec<&String> = self
             .tensors
             .keys()
-            .filter(|k| !used.contains(*k) && (scope == LoadScope::Full || k.starts_with("encoder.")))
+            .filter(|k| {
+                !used.contains(*k) && (scope == LoadScope::Full || k.starts_with("encoder."))
+            })
             .collect();
         if !(missing.is_empty() && wrong_shape.is_empty() && unexpected.is_empty()) {
             let mut details = String::new();
@@ -522,13 +544,18 @@ pub fn load_pair(
     if !file.is_pair() {
         return Err(WeightsError::Config {
             path: path.to_path_buf(),
-            message: "holds one encoder; a sketch/photo pair (`skt_model` and `img_model`) is needed"
-                .into(),
+            message:
+                "holds one encoder; a sketch/photo pair (`skt_model` and `img_model`) is needed"
+                    .into(),
         });
     }
     Ok(ArnetPair {
-        sketch: file.state_dict(EncoderRole::Sketch)?.load_encoder(heads, device)?,
-        photo: file.state_dict(EncoderRole::Photo)?.load_encoder(heads, device)?,
+        sketch: file
+            .state_dict(EncoderRole::Sketch)?
+            .load_encoder(heads, device)?,
+        photo: file
+            .state_dict(EncoderRole::Photo)?
+            .load_encoder(heads, device)?,
     })
 }
 

@@ -9,9 +9,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{Backend, EncoderRole, embed, weights};
+use arnet_training::{dataset, evaluate, synth};
 
 #[derive(Parser, Debug)]
-#[command(name = "arnet", version, about = "ARNet fine-grained sketch-based image retrieval")]
+#[command(
+    name = "arnet",
+    version,
+    about = "ARNet fine-grained sketch-based image retrieval"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,6 +26,232 @@ struct Cli {
 enum Command {
     /// Print the L2-normalised embedding of each image as one JSON object per line.
     Embed(EmbedArgs),
+    /// Generate a synthetic Clothes-V1-style data set (garment photos and sketches).
+    Synth(SynthArgs),
+    /// Check a data folder: counts per split and every problem found.
+    Check(CheckArgs),
+    /// Acc@1/5/10 of a sketch/photo pair on a split of a data folder.
+    Eval(EvalArgs),
+    /// Rank the photos of a folder for each sketch.
+    Search(SearchArgs),
+}
+
+/// Weights and device options shared by the commands that run a model.
+#[derive(clap::Args, Debug)]
+struct ModelArgs {
+    /// A two-encoder checkpoint: the authors' .pth or our pair .safetensors.
+    #[arg(long)]
+    weights: PathBuf,
+    /// Attention heads (default: from the file's config, else embed_dim / 64).
+    #[arg(long)]
+    heads: Option<usize>,
+    /// Compute device: cpu, wgpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Images embedded per forward pass.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+}
+
+impl ModelArgs {
+    fn load(&self) -> anyhow::Result<(arnet_model::ArnetPair, arnet_model::burn::tensor::Device)> {
+        let device = self.device.parse::<Backend>()?.device()?;
+        let pair = weights::load_pair(&self.weights, self.heads, &device)?;
+        Ok((pair, device))
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Data folder (trainA/ trainB/ testA/ testB/, optionally valA/ valB/).
+    #[arg(long)]
+    data: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SplitArg {
+    Train,
+    Val,
+    Test,
+}
+
+#[derive(clap::Args, Debug)]
+struct EvalArgs {
+    /// Data folder.
+    #[arg(long)]
+    data: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Split to evaluate.
+    #[arg(long, value_enum, default_value = "test")]
+    split: SplitArg,
+    /// Print one JSON object: {"acc1", "acc5", "acc10", "sketches", "photos"} (percent).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct SearchArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Folder of photos to search.
+    #[arg(long)]
+    gallery: PathBuf,
+    /// Results per sketch.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print one JSON object per sketch instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Sketches to search with.
+    #[arg(required = true)]
+    sketches: Vec<PathBuf>,
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<()> {
+    if !args.data.is_dir() {
+        anyhow::bail!("{}: not a folder", args.data.display());
+    }
+    let (report, _) = dataset::check_folder(&args.data);
+    print!("{report}");
+    Ok(())
+}
+
+fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
+    let name = match args.split {
+        SplitArg::Train => dataset::SplitName::Train,
+        SplitArg::Val => dataset::SplitName::Val,
+        SplitArg::Test => dataset::SplitName::Test,
+    };
+    let scan = dataset::scan_split(&args.data, name, true);
+    for problem in &scan.problems {
+        eprintln!("warning: [{name}] {problem}");
+    }
+    if scan.split.sketches.is_empty() {
+        anyhow::bail!(
+            "{}: the {name} split has no usable sketch",
+            args.data.display()
+        );
+    }
+    let (pair, device) = args.model.load()?;
+    let accuracy = evaluate::evaluate(&pair, &scan.split, args.model.batch_size, &device)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&accuracy)?);
+    } else {
+        println!(
+            "{name}: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({} sketches, {} photos)",
+            accuracy.acc1, accuracy.acc5, accuracy.acc10, accuracy.sketches, accuracy.photos
+        );
+    }
+    Ok(())
+}
+
+fn run_search(args: SearchArgs) -> anyhow::Result<()> {
+    let mut photos: Vec<PathBuf> = std::fs::read_dir(&args.gallery)
+        .with_context(|| format!("{}: cannot read gallery folder", args.gallery.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && dataset::is_image_path(p))
+        .collect();
+    photos.sort();
+    let (pair, device) = args.model.load()?;
+    let size = embed::input_size(&pair.photo);
+    let sketches = args
+        .sketches
+        .iter()
+        .map(|p| load_model_input(p, size))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut usable = Vec::new();
+    let mut inputs = Vec::new();
+    for photo in photos {
+        match load_model_input(&photo, size) {
+            Ok(input) => {
+                usable.push(photo);
+                inputs.push(input);
+            }
+            Err(e) => eprintln!("warning: skipped {e}"),
+        }
+    }
+    if usable.is_empty() {
+        anyhow::bail!("{}: no readable photos", args.gallery.display());
+    }
+    let embedded = embed::embed_inputs(&pair.photo, &inputs, args.model.batch_size, &device);
+    let mut gallery = arnet_model::retrieval::EmbeddingMatrix::new(embedded[0].len());
+    embedded.iter().for_each(|row| gallery.push(row));
+    let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.batch_size, &device);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (sketch, query) in args.sketches.iter().zip(queries) {
+        let hits = gallery.top_k(&query, args.top);
+        if args.json {
+            let results: Vec<_> = hits
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    serde_json::json!({
+                        "rank": i + 1, "path": usable[h.index].to_string_lossy(), "score": h.score
+                    })
+                })
+                .collect();
+            let line =
+                serde_json::json!({ "sketch": sketch.to_string_lossy(), "results": results });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(out, "{}", sketch.display())?;
+            for (i, h) in hits.iter().enumerate() {
+                writeln!(
+                    out,
+                    "  {:>3}  {:.4}  {}",
+                    i + 1,
+                    h.score,
+                    usable[h.index].display()
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+struct SynthArgs {
+    /// Output folder (trainA/ trainB/ testA/ testB/ and synth.json are written in it).
+    #[arg(long)]
+    out: PathBuf,
+    /// Number of photos (garments) in total; a quarter go to the test split.
+    #[arg(long, default_value_t = 200)]
+    photos: usize,
+    /// Sketches drawn of each photo.
+    #[arg(long, default_value_t = 3)]
+    sketches_per_photo: usize,
+    /// Seed: the same seed writes the same files.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Share of photos in the test split.
+    #[arg(long, default_value_t = 0.25)]
+    test_fraction: f32,
+}
+
+fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
+    if !(0.0..1.0).contains(&args.test_fraction) {
+        anyhow::bail!(
+            "--test-fraction must be in [0, 1), got {}",
+            args.test_fraction
+        );
+    }
+    if args.photos == 0 || args.sketches_per_photo == 0 {
+        anyhow::bail!("--photos and --sketches-per-photo must be positive");
+    }
+    let (photos, sketches) = synth::generate(&synth::SynthOptions {
+        out: args.out.clone(),
+        photos: args.photos,
+        sketches_per_photo: args.sketches_per_photo,
+        seed: args.seed,
+        test_fraction: args.test_fraction,
+    })?;
+    eprintln!(
+        "wrote {photos} photos and {sketches} sketches to {}",
+        args.out.display()
+    );
+    Ok(())
 }
 
 /// Which encoder of a two-encoder checkpoint to use.
@@ -88,6 +319,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => run_embed(args),
+        Command::Synth(args) => run_synth(args),
+        Command::Check(args) => run_check(args),
+        Command::Eval(args) => run_eval(args),
+        Command::Search(args) => run_search(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,79 @@
+//! `arnet synth`: layout, determinism and the look of what it writes.
+
+use std::path::Path;
+use std::process::Command;
+
+fn synth(out: &Path, seed: &str) {
+    let status = Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .args(["synth", "--out"])
+        .arg(out)
+        .args(["--photos", "8", "--sketches-per-photo", "2", "--seed", seed])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn writes_the_trainer_layout_deterministically() {
+    let root = std::env::temp_dir().join(format!("arnet-synth-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (a, b, c) = (root.join("a"), root.join("b"), root.join("c"));
+    synth(&a, "5");
+    synth(&b, "5");
+    synth(&c, "6");
+    assert_eq!(files(&a.join("trainB")).len(), 6);
+    assert_eq!(files(&a.join("testB")).len(), 2);
+    assert_eq!(files(&a.join("trainA")).len(), 12);
+    assert_eq!(files(&a.join("testA")).len(), 4);
+    assert_eq!(
+        files(&a.join("trainA"))[..2],
+        ["00001_01.png", "00001_02.png"]
+    );
+    assert_eq!(files(&a.join("testB")), ["00007.png", "00008.png"]);
+    for sub in ["trainA", "trainB", "testA", "testB"] {
+        for name in files(&a.join(sub)) {
+            let x = std::fs::read(a.join(sub).join(&name)).unwrap();
+            let y = std::fs::read(b.join(sub).join(&name)).unwrap();
+            assert!(
+                x == y,
+                "{sub}/{name} differs between runs with the same seed"
+            );
+        }
+    }
+    let photo = |dir: &Path| std::fs::read(dir.join("trainB/00001.png")).unwrap();
+    assert_ne!(photo(&a), photo(&c), "another seed gives other garments");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("synth.json")).unwrap()).unwrap();
+    assert_eq!(manifest["garments"].as_array().unwrap().len(), 8);
+
+    // Sketches: dark strokes on a white page; photos: a coloured garment on a light ground.
+    let sketch = image::open(a.join("trainA/00001_01.png"))
+        .unwrap()
+        .to_rgb8();
+    let white = sketch.pixels().filter(|p| p.0 == [255; 3]).count();
+    let dark = sketch.pixels().filter(|p| p[0] < 100).count();
+    let total = sketch.pixels().count();
+    assert!(white > total / 2, "mostly white page");
+    assert!(dark > 200, "visible strokes ({dark} dark px)");
+    assert!(
+        sketch.pixels().all(|p| p[0] == p[1] && p[1] == p[2]),
+        "grey ink"
+    );
+    let photo = image::open(a.join("trainB/00001.png")).unwrap().to_rgb8();
+    assert_eq!(photo.dimensions(), (256, 256));
+    let colourful = photo
+        .pixels()
+        .filter(|p| p.0.iter().max().unwrap() - p.0.iter().min().unwrap() > 8)
+        .count();
+    assert!(colourful > total / 20, "a coloured garment is visible");
+    std::fs::remove_dir_all(&root).unwrap();
+}
