@@ -104,7 +104,10 @@ impl ParamSlot<'_> {
     pub fn set(self, value: &HostTensor, device: &Device) {
         fn replace<const D: usize>(param: &mut Param<Tensor<D>>, tensor: Tensor<D>) {
             let id = param.id;
-            *param = Param::initialized(id, tensor.require_grad());
+            // `from_tensor` marks the parameter trainable (on an autodiff device now, or
+            // when the module later moves to one).
+            *param = Param::from_tensor(tensor);
+            param.id = id;
         }
         match self {
             Self::Rank1(p) => replace(p, value.to_tensor(device)),

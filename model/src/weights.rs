@@ -101,21 +101,27 @@ pub struct WeightFile {
 impl WeightFile {
     /// Reads a `.pth` or `.safetensors` file (detected from its content).
     pub fn read(path: &Path) -> Result<Self, WeightsError> {
-        let mut head = [0u8; 8];
+        let mut head = [0u8; 9];
         let read_head = std::fs::File::open(path).and_then(|mut f| {
-            let n = f.read(&mut head)?;
+            let mut n = 0;
+            while n < head.len() {
+                match f.read(&mut head[n..])? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
             Ok(n)
         });
         let n = read_head.map_err(|source| WeightsError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let is_zip = n >= 4 && head[..4] == *b"PK\x03\x04";
-        let is_pickle = n >= 2 && head[0] == 0x80; // protocol opcode of a legacy torch.save
-        if is_zip || is_pickle {
-            Self::read_pytorch(path)
-        } else {
+        // safetensors: an 8-byte little-endian header length, then a JSON header.
+        let is_safetensors = n == 9 && head[8] == b'{';
+        if is_safetensors {
             Self::read_safetensors(path)
+        } else {
+            Self::read_pytorch(path)
         }
     }
 
@@ -426,14 +432,25 @@ impl StateDict {
             Some(&[ff, _]) => ff,
             _ => return Err(self.config_error("MSTR tensors present but incomplete")),
         };
+        let tokens = match self.shape("mstr.token_mix.weight") {
+            Some(&[1, t]) => t,
+            _ => return Err(self.config_error("MSTR tensors present but `mstr.token_mix` is not")),
+        };
         let defaults = MstrConfig::new();
-        if scales != defaults.window_sizes.len() {
+        let grid = backbone.grid_size();
+        let candidates = window_sets(grid, scales, tokens);
+        let windows = if candidates.contains(&defaults.window_sizes) {
+            defaults.window_sizes.clone()
+        } else if candidates.len() == 1 {
+            candidates[0].clone()
+        } else {
             return Err(self.config_error(format!(
-                "MSTR with {scales} scales and no `{CONFIG_METADATA_KEY}` metadata: \
-                 cannot tell its window sizes"
+                "MSTR with {scales} scales and {tokens} tokens on a {grid} x {grid} grid and no \
+                 `{CONFIG_METADATA_KEY}` metadata: cannot tell its window sizes"
             )));
-        }
+        };
         let mut config = defaults
+            .with_window_sizes(windows)
             .with_layers_per_scale(layers)
             .with_feedforward_dim(feedforward);
         if backbone.embed_dim % config.num_heads != 0 {
@@ -520,6 +537,46 @@ impl StateDict {
         self.apply(&mut encoder, LoadScope::Full, device)?;
         Ok(encoder)
     }
+}
+
+/// Every increasing set of `scales` window sides that divide `grid` and together make
+/// `tokens` tokens.
+fn window_sets(grid: usize, scales: usize, tokens: usize) -> Vec<Vec<usize>> {
+    let divisors: Vec<usize> = (1..=grid).filter(|d| grid % d == 0).collect();
+    let mut found = Vec::new();
+    let mut current = Vec::new();
+    fn search(
+        divisors: &[usize],
+        grid: usize,
+        left: usize,
+        tokens: usize,
+        current: &mut Vec<usize>,
+        found: &mut Vec<Vec<usize>>,
+    ) {
+        if left == 0 {
+            if tokens == 0 {
+                found.push(current.clone());
+            }
+            return;
+        }
+        for (i, &w) in divisors.iter().enumerate() {
+            let count = (grid / w) * (grid / w);
+            if count <= tokens {
+                current.push(w);
+                search(
+                    &divisors[i + 1..],
+                    grid,
+                    left - 1,
+                    tokens - count,
+                    current,
+                    found,
+                );
+                current.pop();
+            }
+        }
+    }
+    search(&divisors, grid, scales, tokens, &mut current, &mut found);
+    found
 }
 
 /// Loads one encoder from any supported file. `heads` overrides the head count.
