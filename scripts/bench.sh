@@ -6,7 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 out="$(mktemp)"
-cargo bench -p arnet-model --bench embed_speed "$@" 2>/dev/null | grep '^{' >>"$out"
+# Build with the same command and profile as the tests (deps at opt-level 3), so the bench
+# reuses the test build instead of compiling Burn a second time, then run the bench binary.
+bench="$(cargo build --workspace --all-targets --message-format=json 2>/dev/null | "$PYTHON" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "embed_speed" and m.get("executable"):
+        print(m["executable"])
+')"
+"$bench" --bench | grep '^{' >>"$out"
 "$PYTHON" scripts/bench_timm.py >>"$out"
 "$PYTHON" - "$out" <<'PY'
 import json, sys
