@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use arnet_model::Backend;
+use arnet_model::burn::optim::decay::WeightDecayConfig;
+use arnet_model::burn::optim::{AdamConfig, GradientsParams};
 use arnet_model::burn::tensor::{Device, Tensor};
 use arnet_model::loss::{ArnetLoss, FourViews, TEMPERATURE, info_nce};
 use arnet_model::params::collect_grads;
