@@ -106,12 +106,12 @@ impl MstrConfig {
             return Err(MstrError::NoScales);
         }
         for &window in &self.window_sizes {
-            if window == 0 || grid % window != 0 {
+            if window == 0 || !grid.is_multiple_of(window) {
                 return Err(MstrError::WindowDoesNotDivideGrid { window, grid });
             }
         }
         for (what, value) in [("heads", self.num_heads), ("pooled dim", self.pooled_dim)] {
-            if value == 0 || embed_dim % value != 0 {
+            if value == 0 || !embed_dim.is_multiple_of(value) {
                 return Err(MstrError::WidthNotDivisible {
                     embed_dim,
                     what,

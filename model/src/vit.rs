@@ -95,13 +95,13 @@ impl VitConfig {
 
     /// Checks the divisibility constraints the network relies on.
     pub fn validate(&self) -> Result<(), String> {
-        if self.patch_size == 0 || self.image_size % self.patch_size != 0 {
+        if self.patch_size == 0 || !self.image_size.is_multiple_of(self.patch_size) {
             return Err(format!(
                 "image size {} is not a multiple of patch size {}",
                 self.image_size, self.patch_size
             ));
         }
-        if self.num_heads == 0 || self.embed_dim % self.num_heads != 0 {
+        if self.num_heads == 0 || !self.embed_dim.is_multiple_of(self.num_heads) {
             return Err(format!(
                 "embed dim {} is not divisible by {} heads",
                 self.embed_dim, self.num_heads

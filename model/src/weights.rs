@@ -453,7 +453,7 @@ impl StateDict {
             .with_window_sizes(windows)
             .with_layers_per_scale(layers)
             .with_feedforward_dim(feedforward);
-        if backbone.embed_dim % config.num_heads != 0 {
+        if !backbone.embed_dim.is_multiple_of(config.num_heads) {
             config.num_heads = 1;
         }
         Ok(config)
@@ -542,7 +542,7 @@ impl StateDict {
 /// Every increasing set of `scales` window sides that divide `grid` and together make
 /// `tokens` tokens.
 fn window_sets(grid: usize, scales: usize, tokens: usize) -> Vec<Vec<usize>> {
-    let divisors: Vec<usize> = (1..=grid).filter(|d| grid % d == 0).collect();
+    let divisors: Vec<usize> = (1..=grid).filter(|d| grid.is_multiple_of(*d)).collect();
     let mut found = Vec::new();
     let mut current = Vec::new();
     fn search(

@@ -141,4 +141,27 @@ fn one_basic_training_step_matches_pytorch_losses_and_gradients() {
             );
         }
     }
+
+    // Adam with L2 weight decay added to the gradient (not AdamW), the paper's recipe.
+    let params = GradientsParams::from_grads(grads, &pair);
+    let mut optimizer = AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .with_weight_decay(Some(WeightDecayConfig { penalty: 1e-4 }))
+        .init();
+    let mut stepped = optimizer.step(6e-6, pair, params);
+    for (encoder, tag) in [
+        (&mut stepped.sketch, "skt_model"),
+        (&mut stepped.photo, "img_model"),
+    ] {
+        let after: HashMap<String, Vec<f32>> = arnet_model::params::collect_host(encoder)
+            .into_iter()
+            .map(|(name, t)| (name, t.data))
+            .collect();
+        for (name, value) in reference["after_step"][tag].as_object().unwrap() {
+            let what = format!("{tag}.{name} after the Adam step");
+            assert_close(&after[name], &json_floats(value), 1e-6, &what);
+        }
+    }
 }
