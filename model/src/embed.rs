@@ -1,11 +1,9 @@
 //! Embedding prepared images with an encoder, in batches.
 
-use std::path::Path;
-
 use burn::tensor::Device;
 
 use crate::encoder::ArnetEncoder;
-use crate::preprocess::{ImageLoadError, batch_tensor, load_model_input};
+use crate::preprocess::batch_tensor;
 
 /// Embeds prepared inputs (each `3 * size * size`, see [`crate::preprocess::model_input`])
 /// `batch_size` at a time; returns one L2-normalised embedding per input, in order.
@@ -33,19 +31,4 @@ pub fn embed_inputs(
 /// Input side length the encoder expects.
 pub fn input_size(encoder: &ArnetEncoder) -> usize {
     encoder.encoder.grid_size * encoder.encoder.patch_embed.proj.weight.dims()[2]
-}
-
-/// Decodes and embeds image files; the first unreadable file stops it with its error.
-pub fn embed_files(
-    encoder: &ArnetEncoder,
-    paths: &[&Path],
-    batch_size: usize,
-    device: &Device,
-) -> Result<Vec<Vec<f32>>, ImageLoadError> {
-    let size = input_size(encoder);
-    let inputs = paths
-        .iter()
-        .map(|p| load_model_input(p, size))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(embed_inputs(encoder, &inputs, batch_size, device))
 }

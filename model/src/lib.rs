@@ -9,7 +9,7 @@
 //! - [`raster`]: the stroke rasteriser shared by the app canvas and synthetic sketches;
 //! - [`weights`]: the authors' checkpoints, timm weights and our own format;
 //! - [`retrieval`]: normalised embeddings and cosine top-k;
-//! - [`embed`]: batch embedding of image files;
+//! - [`embed`]: batch embedding of prepared images;
 //! - [`device`]: backend selection.
 //!
 //! The numbers come from `ARNET-SPEC.md`; parity with PyTorch/timm is tested in `tests/`.

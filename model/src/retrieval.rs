@@ -61,6 +61,13 @@ impl EmbeddingMatrix {
         }
     }
 
+    /// A matrix of `rows` (normalised here); the width is the first row's.
+    pub fn from_rows(rows: &[Vec<f32>]) -> Self {
+        let mut matrix = Self::new(rows.first().map_or(0, Vec::len));
+        rows.iter().for_each(|row| matrix.push(row));
+        matrix
+    }
+
     /// Appends a row, normalising it.
     ///
     /// # Panics

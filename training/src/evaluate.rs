@@ -67,8 +67,7 @@ pub fn ranks(
     };
     let photo_inputs = load(split.photos.iter().map(|p| p.as_path()).collect())?;
     let photos = embed_inputs(&pair.photo, &photo_inputs, batch_size, device);
-    let mut gallery = EmbeddingMatrix::new(photos.first().map_or(0, Vec::len));
-    photos.iter().for_each(|row| gallery.push(row));
+    let gallery = EmbeddingMatrix::from_rows(&photos);
     let sketch_inputs = load(split.sketches.iter().map(|s| s.path.as_path()).collect())?;
     let sketches = embed_inputs(&pair.sketch, &sketch_inputs, batch_size, device);
     Ok(sketches

@@ -42,6 +42,13 @@ struct ModelArgs {
     /// A two-encoder checkpoint: the authors' .pth or our pair .safetensors.
     #[arg(long)]
     weights: PathBuf,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// How to run a model: head count, device and batch size (shared by every model command).
+#[derive(clap::Args, Debug)]
+struct RunArgs {
     /// Attention heads (default: from the file's config, else embed_dim / 64).
     #[arg(long)]
     heads: Option<usize>,
@@ -53,10 +60,16 @@ struct ModelArgs {
     batch_size: usize,
 }
 
+impl RunArgs {
+    fn device(&self) -> anyhow::Result<arnet_model::burn::tensor::Device> {
+        Ok(self.device.parse::<Backend>()?.device()?)
+    }
+}
+
 impl ModelArgs {
     fn load(&self) -> anyhow::Result<(arnet_model::ArnetPair, arnet_model::burn::tensor::Device)> {
-        let device = self.device.parse::<Backend>()?.device()?;
-        let pair = weights::load_pair(&self.weights, self.heads, &device)?;
+        let device = self.run.device()?;
+        let pair = weights::load_pair(&self.weights, self.run.heads, &device)?;
         Ok((pair, device))
     }
 }
@@ -134,7 +147,7 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         );
     }
     let (pair, device) = args.model.load()?;
-    let accuracy = evaluate::evaluate(&pair, &scan.split, args.model.batch_size, &device)?;
+    let accuracy = evaluate::evaluate(&pair, &scan.split, args.model.run.batch_size, &device)?;
     if args.json {
         println!("{}", serde_json::to_string(&accuracy)?);
     } else {
@@ -174,10 +187,9 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     if usable.is_empty() {
         anyhow::bail!("{}: no readable photos", args.gallery.display());
     }
-    let embedded = embed::embed_inputs(&pair.photo, &inputs, args.model.batch_size, &device);
-    let mut gallery = arnet_model::retrieval::EmbeddingMatrix::new(embedded[0].len());
-    embedded.iter().for_each(|row| gallery.push(row));
-    let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.batch_size, &device);
+    let embedded = embed::embed_inputs(&pair.photo, &inputs, args.model.run.batch_size, &device);
+    let gallery = arnet_model::retrieval::EmbeddingMatrix::from_rows(&embedded);
+    let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.run.batch_size, &device);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (sketch, query) in args.sketches.iter().zip(queries) {
@@ -281,23 +293,17 @@ struct EmbedArgs {
     /// Encoder of a two-encoder checkpoint.
     #[arg(long, value_enum, default_value = "sketch")]
     encoder: EncoderArg,
-    /// Attention heads (default: from the file's config, else embed_dim / 64).
-    #[arg(long)]
-    heads: Option<usize>,
-    /// Compute device: cpu, wgpu or cuda.
-    #[arg(long, default_value = "cpu")]
-    device: String,
-    /// Images embedded per forward pass.
-    #[arg(long, default_value_t = 16)]
-    batch_size: usize,
+    #[command(flatten)]
+    run: RunArgs,
     /// Images to embed.
     #[arg(required = true)]
     images: Vec<PathBuf>,
 }
 
 fn run_embed(args: EmbedArgs) -> anyhow::Result<()> {
-    let device = args.device.parse::<Backend>()?.device()?;
-    let encoder = weights::load_encoder(&args.weights, args.encoder.into(), args.heads, &device)?;
+    let device = args.run.device()?;
+    let encoder =
+        weights::load_encoder(&args.weights, args.encoder.into(), args.run.heads, &device)?;
     let size = embed::input_size(&encoder);
     // Decode everything first so a bad file fails before any output is printed.
     let inputs = args
@@ -305,7 +311,7 @@ fn run_embed(args: EmbedArgs) -> anyhow::Result<()> {
         .iter()
         .map(|path| load_model_input(path, size))
         .collect::<Result<Vec<_>, _>>()?;
-    let embeddings = embed::embed_inputs(&encoder, &inputs, args.batch_size, &device);
+    let embeddings = embed::embed_inputs(&encoder, &inputs, args.run.batch_size, &device);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (path, embedding) in args.images.iter().zip(embeddings) {
