@@ -40,7 +40,11 @@ impl Backend {
         match self {
             Backend::Cpu => Ok(Device::flex()),
             #[cfg(feature = "wgpu")]
-            Backend::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+            Backend::Wgpu => {
+                let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+                probe(self, &device)?;
+                Ok(device)
+            }
             #[cfg(feature = "cuda")]
             Backend::Cuda => Ok(Device::cuda(0)),
             #[allow(unreachable_patterns)]
@@ -72,6 +76,27 @@ impl FromStr for Backend {
     }
 }
 
+/// Runs one tiny operation on `device`; a backend with no usable adapter panics inside Burn,
+/// which becomes a [`DeviceError::Unavailable`] naming the backend.
+#[allow(dead_code)]
+fn probe(backend: Backend, device: &Device) -> Result<(), DeviceError> {
+    let device = device.clone();
+    std::panic::catch_unwind(move || {
+        burn::tensor::Tensor::<1>::zeros([1], &device).into_data();
+    })
+    .map_err(|panic| {
+        let reason = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "no usable adapter".into());
+        DeviceError::Unavailable(
+            backend,
+            reason.lines().next().unwrap_or_default().to_string(),
+        )
+    })
+}
+
 /// Why a device could not be created.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DeviceError {
@@ -84,4 +109,7 @@ pub enum DeviceError {
          (see README: the cuda feature needs a machine that can download Burn's LLVM bundle)"
     )]
     NotCompiled(Backend),
+    /// The backend is built in but this machine has no device for it.
+    #[error("device `{0}` is not available on this machine: {1}")]
+    Unavailable(Backend, String),
 }

@@ -18,6 +18,7 @@ pub mod device;
 pub mod embed;
 pub mod encoder;
 pub mod fsutil;
+pub mod gallery;
 pub mod loss;
 pub mod mstr;
 pub mod params;

@@ -3,7 +3,7 @@
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, Device, Tensor, TensorData};
 
-use crate::encoder::{ArnetPair, EncoderOutput};
+use crate::encoder::{ArnetEncoder, ArnetPair, EncoderOutput};
 use crate::retrieval::l2_normalize_rows;
 
 /// InfoNCE temperature used by the paper (tau).
@@ -99,6 +99,43 @@ pub struct ArnetLoss {
 }
 
 impl ArnetLoss {
+    /// The single-view ablation: Eq. 5 without the two intra-sample terms (no augmented
+    /// copies are encoded), plus the recycling terms with MSTR. The intra terms are reported
+    /// as 0.
+    pub fn compute_single_view(
+        pair: &ArnetPair,
+        sketch: &EncoderOutput,
+        photo: &EncoderOutput,
+        temperature: f64,
+    ) -> Self {
+        let multi_modal = info_nce(
+            sketch.embedding.clone(),
+            photo.embedding.clone(),
+            temperature,
+        );
+        let inter_sample = info_nce(
+            sketch.class_feature.clone(),
+            photo.class_feature.clone(),
+            temperature,
+        );
+        let zero = Tensor::<1>::zeros([1], &multi_modal.device());
+        let recycling_sketch = recycling(&pair.sketch, sketch);
+        let recycling_photo = recycling(&pair.photo, photo);
+        let mut total = multi_modal.clone() + inter_sample.clone();
+        for term in [&recycling_sketch, &recycling_photo].into_iter().flatten() {
+            total = total + term.clone();
+        }
+        Self {
+            total,
+            multi_modal,
+            inter_sample,
+            intra_sketch: zero.clone(),
+            intra_photo: zero,
+            recycling_sketch,
+            recycling_photo,
+        }
+    }
+
     /// Eq. 5 (basic), plus Eq. 6's recycling terms when the encoders have MSTR.
     ///
     /// The recycling loss is computed on the anchor views.
@@ -123,13 +160,6 @@ impl ArnetLoss {
             views.photo_augmented.class_feature.clone(),
             temperature,
         );
-        let recycling = |encoder: &crate::encoder::ArnetEncoder, out: &EncoderOutput| match (
-            &encoder.mstr,
-            &out.mstr_tokens,
-        ) {
-            (Some(mstr), Some(tokens)) => Some(mstr.recycling_loss(tokens.clone())),
-            _ => None,
-        };
         let recycling_sketch = recycling(&pair.sketch, &views.sketch);
         let recycling_photo = recycling(&pair.photo, &views.photo);
         let mut total =
@@ -147,4 +177,36 @@ impl ArnetLoss {
             recycling_photo,
         }
     }
+}
+
+/// MSTR's recycling loss of one encoder's output (Eq. 3), when the encoder has MSTR.
+fn recycling(encoder: &ArnetEncoder, out: &EncoderOutput) -> Option<Tensor<1>> {
+    match (&encoder.mstr, &out.mstr_tokens) {
+        (Some(mstr), Some(tokens)) => Some(mstr.recycling_loss(tokens.clone())),
+        _ => None,
+    }
+}
+
+/// The triplet-loss baseline of FG-SBIR (Yu et al., "Sketch me that shoe"), for ablations.
+///
+/// Distances are Euclidean between L2-normalised embeddings; every other photo of the batch is
+/// a negative of each sketch, and the hinge `max(0, d(s, p) - d(s, n) + margin)` is averaged
+/// over all `B (B - 1)` triplets.
+///
+/// # Shapes
+/// - sketches, photos: `[batch, dim]`, row `i` of each belonging together (batch >= 2)
+/// - output: `[1]`
+pub fn triplet_loss(sketches: Tensor<2>, photos: Tensor<2>, margin: f64) -> Tensor<1> {
+    let [batch, _] = sketches.dims();
+    let device = sketches.device();
+    let s = l2_normalize_rows(sketches);
+    let p = l2_normalize_rows(photos);
+    // For unit vectors, |s - p|^2 = 2 - 2 s.p; the small floor keeps sqrt's gradient finite.
+    let to_distance = |cosine: Tensor<2>| (cosine.neg() * 2.0 + 2.0).clamp_min(1e-12).sqrt();
+    let positive = to_distance((s.clone() * p.clone()).sum_dim(1)); // [B, 1]: d(s_i, p_i)
+    let distance = to_distance(s.matmul(p.transpose())); // [B, B]: d(s_i, p_j)
+    let hinge = (positive - distance + margin).clamp_min(0.0); // [B, B]
+    let off_diagonal = Tensor::<2, Bool>::diag_mask([batch, batch], 0, &device); // true off it
+    let hinge = hinge.mask_fill(off_diagonal.bool_not(), 0.0);
+    hinge.sum() / (batch * (batch - 1).max(1)) as f64
 }

@@ -6,7 +6,7 @@
 //! PyTorch stores a Linear weight as `[out, in]` while Burn's `Linear` holds `[in, out]`;
 //! [`ParamSlot::LinearWeight`] marks those so the transpose happens in one place.
 
-use burn::module::Param;
+use burn::module::{Param, ParamId};
 use burn::nn::conv::Conv2d;
 use burn::nn::{LayerNorm, Linear};
 use burn::tensor::{Device, Gradients, Tensor, TensorData};
@@ -99,6 +99,16 @@ impl ParamSlot<'_> {
         }
     }
 
+    /// Gives the parameter a new id (the key of its optimiser state).
+    pub fn set_id(self, id: ParamId) {
+        match self {
+            Self::Rank1(p) => p.id = id,
+            Self::LinearWeight(p) => p.id = id,
+            Self::Rank3(p) => p.id = id,
+            Self::Rank4(p) => p.id = id,
+        }
+    }
+
     /// Replaces the value with `value` (PyTorch layout, shape already checked), keeping the
     /// parameter's id so optimiser state stays attached to it.
     pub fn set(self, value: &HostTensor, device: &Device) {
@@ -158,6 +168,23 @@ impl VisitParams for Conv2d {
             visit(&format!("{prefix}bias"), ParamSlot::Rank1(bias));
         }
     }
+}
+
+/// Gives every parameter an id derived from its name (64-bit FNV-1a).
+///
+/// Burn draws parameter ids at random when a module is built, and the optimiser keys its
+/// state (Adam's moments) by id. Name-derived ids make that state valid for any module of the
+/// same architecture, which is what resuming a training run needs: the model is rebuilt, the
+/// ids are re-derived, and the saved optimiser state attaches to the same parameters.
+pub fn assign_stable_ids<M: VisitParams>(module: &mut M) {
+    module.visit_params("", &mut |name, slot| {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in name.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        slot.set_id(ParamId::from(hash));
+    });
 }
 
 /// Every parameter of `module` as `(PyTorch name, value)`, in visit order.

@@ -9,7 +9,7 @@
 use image::{Rgb, RgbImage};
 
 /// One stroke: points in normalised coordinates, and its width as a fraction of the image side.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stroke {
     /// Polyline vertices, `[x, y]` in `[0, 1]`.
     pub points: Vec<[f32; 2]>,

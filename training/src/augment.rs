@@ -72,6 +72,73 @@ pub fn view_a1(image: &RgbImage, size: usize, options: &A1Options, rng: &mut Rng
     to_chw_unit(&cropped)
 }
 
+/// ImageNet channel means and standard deviations (A2 normalises with them, as MoCo does).
+pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+/// See [`IMAGENET_MEAN`].
+pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+
+/// View A2, MoCo-v2 style (CHW, `size x size`, ImageNet-normalised): random resized crop
+/// (area 20-100 %, aspect 3/4-4/3), horizontal flip with p = 0.5, colour jitter (brightness,
+/// contrast, saturation +-40 %) with p = 0.8, greyscale with p = 0.2. The paper (Table 3)
+/// finds it worse than A1; it is here for that ablation.
+pub fn view_a2(image: &RgbImage, size: usize, rng: &mut Rng) -> Vec<f32> {
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    let mut crop = (0, 0, image.width(), image.height());
+    for _ in 0..10 {
+        let area = w * h * rng.range(0.2, 1.0);
+        let aspect = rng.range((3.0f32 / 4.0).ln(), (4.0f32 / 3.0).ln()).exp();
+        let (cw, ch) = ((area * aspect).sqrt(), (area / aspect).sqrt());
+        if cw <= w && ch <= h && cw >= 1.0 && ch >= 1.0 {
+            let x = rng.range(0.0, w - cw) as u32;
+            let y = rng.range(0.0, h - ch) as u32;
+            crop = (x, y, cw as u32, ch as u32);
+            break;
+        }
+    }
+    let cropped = image::imageops::crop_imm(image, crop.0, crop.1, crop.2, crop.3).to_image();
+    let mut view = resize_bilinear_like_pil(&cropped, size, size);
+    if rng.chance(0.5) {
+        view = image::imageops::flip_horizontal(&view);
+    }
+    let mut values = to_chw_unit(&view);
+    let plane = size * size;
+    if rng.chance(0.8) {
+        let brightness = rng.range(0.6, 1.4);
+        let contrast = rng.range(0.6, 1.4);
+        let saturation = rng.range(0.6, 1.4);
+        let grey =
+            |v: &[f32], i: usize| 0.299 * v[i] + 0.587 * v[plane + i] + 0.114 * v[2 * plane + i];
+        values
+            .iter_mut()
+            .for_each(|v| *v = (*v * brightness).clamp(0.0, 1.0));
+        let mean = (0..plane).map(|i| grey(&values, i)).sum::<f32>() / plane as f32;
+        values
+            .iter_mut()
+            .for_each(|v| *v = ((*v - mean) * contrast + mean).clamp(0.0, 1.0));
+        for i in 0..plane {
+            let g = grey(&values, i);
+            for c in 0..3 {
+                let v = &mut values[c * plane + i];
+                *v = ((*v - g) * saturation + g).clamp(0.0, 1.0);
+            }
+        }
+    }
+    if rng.chance(0.2) {
+        for i in 0..plane {
+            let g = 0.299 * values[i] + 0.587 * values[plane + i] + 0.114 * values[2 * plane + i];
+            for c in 0..3 {
+                values[c * plane + i] = g;
+            }
+        }
+    }
+    for c in 0..3 {
+        for v in &mut values[c * plane..(c + 1) * plane] {
+            *v = (*v - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+        }
+    }
+    values
+}
+
 /// Rotates counter-clockwise by `degrees` about the centre, keeping the size.
 pub fn rotate_nearest(image: &RgbImage, degrees: f32, fill: Rgb<u8>) -> RgbImage {
     let (w, h) = image.dimensions();
@@ -134,6 +201,19 @@ mod tests {
         assert_eq!(white.get_pixel(0, 0).0, [255; 3]);
         assert_eq!(black.get_pixel(0, 0).0, [0; 3]);
         assert_eq!(white.get_pixel(10, 10).0, [100; 3]);
+    }
+
+    #[test]
+    fn a2_keeps_size_and_is_normalised() {
+        let mut rng = Rng::new(3);
+        let view = view_a2(&sketch(), 64, &mut rng);
+        assert_eq!(view.len(), 3 * 64 * 64);
+        // White, the largest value, maps to (1 - mean) / std in each channel.
+        for c in 0..3 {
+            let white = (1.0 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+            let plane = &view[c * 64 * 64..(c + 1) * 64 * 64];
+            assert!(plane.iter().all(|v| v.is_finite() && *v <= white + 1e-4));
+        }
     }
 
     #[test]

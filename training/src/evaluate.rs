@@ -6,12 +6,12 @@ use arnet_model::burn::tensor::Device;
 use arnet_model::embed::{embed_inputs, input_size};
 use arnet_model::preprocess::load_model_input;
 use arnet_model::retrieval::EmbeddingMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::Split;
 
 /// Acc@1/5/10 in percent, with the split's size.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Accuracy {
     /// Acc@1 (%).
     pub acc1: f64,
@@ -66,15 +66,59 @@ pub fn ranks(
             .collect()
     };
     let photo_inputs = load(split.photos.iter().map(|p| p.as_path()).collect())?;
-    let photos = embed_inputs(&pair.photo, &photo_inputs, batch_size, device);
-    let gallery = EmbeddingMatrix::from_rows(&photos);
     let sketch_inputs = load(split.sketches.iter().map(|s| s.path.as_path()).collect())?;
-    let sketches = embed_inputs(&pair.sketch, &sketch_inputs, batch_size, device);
-    Ok(sketches
+    let owners: Vec<usize> = split.sketches.iter().map(|s| s.photo).collect();
+    Ok(ranks_of_inputs(
+        pair,
+        &PreparedSplit {
+            photos: photo_inputs,
+            sketches: sketch_inputs,
+            owners,
+        },
+        batch_size,
+        device,
+    ))
+}
+
+/// A split decoded once into model inputs, for evaluating every epoch without re-reading files.
+#[derive(Debug, Clone, Default)]
+pub struct PreparedSplit {
+    /// Photo inputs (see [`arnet_model::preprocess::model_input`]).
+    pub photos: Vec<Vec<f32>>,
+    /// Sketch inputs.
+    pub sketches: Vec<Vec<f32>>,
+    /// Index into `photos` of each sketch's photo.
+    pub owners: Vec<usize>,
+}
+
+/// The rank of each prepared sketch's photo among the prepared photos.
+pub fn ranks_of_inputs(
+    pair: &ArnetPair,
+    split: &PreparedSplit,
+    batch_size: usize,
+    device: &Device,
+) -> Vec<usize> {
+    let photos = embed_inputs(&pair.photo, &split.photos, batch_size, device);
+    let gallery = EmbeddingMatrix::from_rows(&photos);
+    let sketches = embed_inputs(&pair.sketch, &split.sketches, batch_size, device);
+    sketches
         .iter()
-        .zip(&split.sketches)
-        .map(|(query, entry)| gallery.rank_of(query, entry.photo))
-        .collect())
+        .zip(&split.owners)
+        .map(|(query, &owner)| gallery.rank_of(query, owner))
+        .collect()
+}
+
+/// Acc@1/5/10 of `pair` on a prepared split.
+pub fn evaluate_prepared(
+    pair: &ArnetPair,
+    split: &PreparedSplit,
+    batch_size: usize,
+    device: &Device,
+) -> Accuracy {
+    Accuracy::from_ranks(
+        &ranks_of_inputs(pair, split, batch_size, device),
+        split.photos.len(),
+    )
 }
 
 /// Acc@1/5/10 of `pair` on `split`.

@@ -3,10 +3,16 @@
 //! - [`augment`]: the training views A0 / A1;
 //! - [`dataset`]: Clothes-V1-style folders, pairing and the pre-training check;
 //! - [`evaluate`]: Acc@1/5/10 evaluation;
+//! - [`recipe`], [`train`], [`batches`], [`checkpoint`], [`metrics`]: `arnet train`;
 //! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`).
 
 pub mod augment;
+pub mod batches;
+pub mod checkpoint;
 pub mod dataset;
 pub mod evaluate;
+pub mod metrics;
+pub mod recipe;
 pub mod rng;
 pub mod synth;
+pub mod train;

@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{Backend, EncoderRole, embed, weights};
-use arnet_training::{dataset, evaluate, synth};
+use arnet_training::augment::RotationFill;
+use arnet_training::recipe::{AugmentedView, Init, Objective, Preset, Recipe, Views};
+use arnet_training::{dataset, evaluate, synth, train};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,6 +36,10 @@ enum Command {
     Eval(EvalArgs),
     /// Rank the photos of a folder for each sketch.
     Search(SearchArgs),
+    /// Embed every photo of a gallery folder into the cache the app uses.
+    Index(IndexArgs),
+    /// Train (or fine-tune) a sketch/photo pair on a data folder; writes OUT/best.safetensors.
+    Train(Box<TrainArgs>),
 }
 
 /// Weights and device options shared by the commands that run a model.
@@ -240,6 +246,9 @@ struct SynthArgs {
     /// Share of photos in the test split.
     #[arg(long, default_value_t = 0.25)]
     test_fraction: f32,
+    /// Also write app-style stroke lists ({split}A-strokes/STEM_app.json), one per photo.
+    #[arg(long)]
+    stroke_lists: bool,
 }
 
 fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
@@ -258,6 +267,7 @@ fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
         sketches_per_photo: args.sketches_per_photo,
         seed: args.seed,
         test_fraction: args.test_fraction,
+        stroke_lists: args.stroke_lists,
     })?;
     eprintln!(
         "wrote {photos} photos and {sketches} sketches to {}",
@@ -321,6 +331,234 @@ fn run_embed(args: EmbedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(clap::Args, Debug)]
+struct TrainArgs {
+    /// Data folder (trainA/ trainB/ testA/ testB/, optionally valA/ valB/).
+    #[arg(long)]
+    data: PathBuf,
+    /// Run folder: best.safetensors, best.json, metrics.csv, curves.png, checkpoint/.
+    #[arg(long)]
+    out: PathBuf,
+    /// Compute device: cpu, wgpu or cuda (default: cuda in a cuda build, else cpu).
+    #[arg(long)]
+    device: Option<String>,
+    /// Backbone size (`demo`: the small model bundled with the app).
+    #[arg(long, value_enum, default_value = "vit-b")]
+    preset: Preset,
+    /// Full model: MSTR and the recycling loss (Eq. 6). Without it: Basic (Eq. 5).
+    #[arg(long)]
+    mstr: bool,
+    /// Epochs in total (a resumed run continues up to this).
+    #[arg(long, default_value_t = 500)]
+    epochs: usize,
+    /// Sketch/photo pairs per step.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+    /// Continue the interrupted (or finished) run in --out.
+    #[arg(long)]
+    resume: bool,
+    /// Adam learning rate (the paper's 6e-6 is for an ImageNet-pretrained start; from
+    /// scratch use ~3e-4).
+    #[arg(long = "lr", default_value_t = 6e-6)]
+    learning_rate: f64,
+    /// L2 weight decay added to the gradient.
+    #[arg(long, default_value_t = 1e-4)]
+    weight_decay: f64,
+    /// InfoNCE temperature.
+    #[arg(long, default_value_t = 0.07)]
+    temperature: f64,
+    /// Seed of initialisation, order, augmentation, dropout and the validation carve.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Objective: arnet (the paper) or triplet (baseline).
+    #[arg(long, value_enum, default_value = "arnet")]
+    objective: Objective,
+    /// dual: anchor + augmented view (the paper); single: anchor only.
+    #[arg(long, value_enum, default_value = "dual")]
+    views: Views,
+    /// The augmented view: a1 (the paper's best) or a2 (MoCo-style).
+    #[arg(long, value_enum, default_value = "a1")]
+    augmented_view: AugmentedView,
+    /// Corner fill of the rotation: white, or black (the authors' code).
+    #[arg(long, value_enum, default_value = "white")]
+    fill: FillArg,
+    /// Share of train photos held out for validation when there is no valA/ valB/.
+    #[arg(long, default_value_t = 0.1)]
+    val_fraction: f32,
+    /// Start both backbones from a timm ViT weight file (.safetensors or .pth).
+    #[arg(long, conflicts_with = "init")]
+    init_backbone: Option<PathBuf>,
+    /// Start from a two-encoder checkpoint (the authors' .pth or ours).
+    #[arg(long)]
+    init: Option<PathBuf>,
+    /// Attention heads (overrides the preset or the --init-backbone file's default).
+    #[arg(long)]
+    heads: Option<usize>,
+    /// Input side in pixels (overrides the preset).
+    #[arg(long)]
+    image_size: Option<usize>,
+    /// Patch side in pixels (overrides the preset).
+    #[arg(long)]
+    patch_size: Option<usize>,
+    /// Token width (overrides the preset; the MLP is 4x).
+    #[arg(long)]
+    embed_dim: Option<usize>,
+    /// Transformer blocks (overrides the preset).
+    #[arg(long)]
+    depth: Option<usize>,
+    /// MSTR window sides, comma-separated (default 1,2,7 on a 14 x 14 grid).
+    #[arg(long, value_delimiter = ',')]
+    mstr_windows: Option<Vec<usize>>,
+    /// Feed-forward width of MSTR's layers.
+    #[arg(long, default_value_t = 2048)]
+    mstr_feedforward: usize,
+    /// Margin of the triplet baseline.
+    #[arg(long, default_value_t = 0.2)]
+    triplet_margin: f64,
+    /// Threads decoding and augmenting images (default: all cores).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Images per forward pass when evaluating.
+    #[arg(long, default_value_t = 32)]
+    eval_batch_size: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FillArg {
+    White,
+    Black,
+}
+
+fn run_train(args: TrainArgs) -> anyhow::Result<()> {
+    let backend = match &args.device {
+        Some(name) => name.parse::<Backend>()?,
+        None if Backend::Cuda.compiled_in() => Backend::Cuda,
+        None => Backend::Cpu,
+    };
+    let init = match (&args.init_backbone, &args.init) {
+        (Some(path), _) => Init::Backbone(path.clone()),
+        (None, Some(path)) => Init::Checkpoint(path.clone()),
+        (None, None) => Init::Scratch,
+    };
+    let recipe = Recipe {
+        preset: args.preset,
+        image_size: args.image_size,
+        patch_size: args.patch_size,
+        embed_dim: args.embed_dim,
+        depth: args.depth,
+        heads: args.heads,
+        mstr: args.mstr,
+        mstr_windows: args.mstr_windows,
+        mstr_feedforward: args.mstr_feedforward,
+        objective: args.objective,
+        views: args.views,
+        augmented_view: args.augmented_view,
+        fill: match args.fill {
+            FillArg::White => RotationFill::White,
+            FillArg::Black => RotationFill::Black,
+        },
+        batch_size: args.batch_size,
+        learning_rate: args.learning_rate,
+        weight_decay: args.weight_decay,
+        temperature: args.temperature,
+        triplet_margin: args.triplet_margin,
+        seed: args.seed,
+        val_fraction: args.val_fraction,
+        init,
+    };
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let summary = train::train(&train::TrainOptions {
+        data: args.data,
+        out: args.out,
+        backend,
+        recipe,
+        epochs: args.epochs,
+        resume: args.resume,
+        workers,
+        eval_batch_size: args.eval_batch_size,
+        show_progress: true,
+    })?;
+    if summary.best.is_none() {
+        eprintln!("no epoch was trained (--epochs {})", args.epochs);
+    }
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+struct IndexArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Folder of photos (searched recursively).
+    #[arg(long)]
+    gallery: PathBuf,
+    /// End with one JSON line: {"indexed", "cached", "skipped": [{"path", "reason"}]}.
+    #[arg(long)]
+    json: bool,
+}
+
+fn run_index(args: IndexArgs) -> anyhow::Result<()> {
+    use arnet_model::gallery;
+    if !args.gallery.is_dir() {
+        anyhow::bail!("{}: not a folder", args.gallery.display());
+    }
+    let (pair, device) = args.model.load()?;
+    let settings = gallery::IndexSettings {
+        cache_dir: gallery::default_cache_dir(),
+        model_id: gallery::model_identity(&args.model.weights, args.model.run.heads)
+            .with_context(|| format!("{}", args.model.weights.display()))?,
+        batch_size: args.model.run.batch_size,
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut last_report = std::time::Instant::now();
+    let mut progress = |p: gallery::Progress| {
+        if last_report.elapsed().as_secs_f32() > 1.0 || p.done == p.total {
+            eprintln!("indexed {}/{}", p.done, p.total);
+            last_report = std::time::Instant::now();
+        }
+        true
+    };
+    let index = gallery::index_gallery(
+        &args.gallery,
+        &pair.photo,
+        &device,
+        &settings,
+        &mut progress,
+    )?;
+    for skipped in &index.skipped {
+        eprintln!(
+            "warning: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
+    }
+    if args.json {
+        /// The line checks read: field order as documented.
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            indexed: usize,
+            cached: usize,
+            skipped: &'a [gallery::Skipped],
+        }
+        let line = Line {
+            indexed: index.photos.len(),
+            cached: index.cached,
+            skipped: &index.skipped,
+        };
+        println!("{}", serde_json::to_string(&line)?);
+    } else {
+        println!(
+            "{}: {} photos indexed ({} from the cache), {} skipped",
+            args.gallery.display(),
+            index.photos.len(),
+            index.cached,
+            index.skipped.len()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -329,6 +567,8 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Eval(args) => run_eval(args),
         Command::Search(args) => run_search(args),
+        Command::Train(args) => run_train(*args),
+        Command::Index(args) => run_index(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

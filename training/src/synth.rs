@@ -802,7 +802,25 @@ pub struct SynthOptions {
     pub seed: u64,
     /// Share of photos in the test split.
     pub test_fraction: f32,
+    /// Also write, per photo, the strokes of one sketch drawn the way the app draws
+    /// (`{split}A-strokes/STEM_app.json`: the app's pen width, black, light wobble), for
+    /// evaluating a model on sketches rasterised by the app's own canvas code.
+    pub stroke_lists: bool,
 }
+
+/// A drawer that draws like a person using the app: the app's default pen (width and black
+/// ink), a light hand wobble, most details drawn.
+pub fn app_drawer() -> Drawer {
+    Drawer {
+        width: arnet_model::raster::DEFAULT_STROKE_WIDTH,
+        darkness: 1.0,
+        wobble: 0.004,
+        skip_detail: 0.15,
+        draws_stripes: 0.6,
+    }
+}
+
+const APP_STROKE_STREAM: u64 = 5;
 
 #[derive(Serialize)]
 struct Record<'a> {
@@ -834,6 +852,10 @@ pub fn generate(options: &SynthOptions) -> anyhow::Result<(usize, usize)> {
         }
     };
     for split in ["train", "test"] {
+        if options.stroke_lists {
+            let dir = options.out.join(format!("{split}A-strokes"));
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
         for side in ["A", "B"] {
             let dir = options.out.join(format!("{split}{side}"));
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -912,6 +934,22 @@ fn write_item(
                 .out
                 .join(format!("{split}A/{stem}_{:02}.png", k + 1)),
         )?;
+    }
+    if options.stroke_lists {
+        let mut rng = Rng::for_item(options.seed, APP_STROKE_STREAM, i as u64);
+        let strokes: Vec<Stroke> = sketch_strokes(garment, &app_drawer(), &mut rng)
+            .into_iter()
+            .map(|s| Stroke {
+                width: arnet_model::raster::DEFAULT_STROKE_WIDTH,
+                darkness: 1.0,
+                ..s
+            })
+            .collect();
+        let path = options
+            .out
+            .join(format!("{split}A-strokes/{stem}_app.json"));
+        arnet_model::fsutil::write_atomic(&path, &serde_json::to_vec(&strokes)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

@@ -1,0 +1,77 @@
+//! What the app remembers between runs (stored by eframe's persistence, as JSON).
+//!
+//! Every field has a default (`#[serde(default)]`), so settings written by an older or newer
+//! version load without error: unknown fields are ignored, missing ones take their default.
+
+use std::path::PathBuf;
+
+use arnet_model::raster::{DEFAULT_STROKE_WIDTH, Stroke};
+use serde::{Deserialize, Serialize};
+
+/// Key under which the settings are stored.
+pub const STORAGE_KEY: &str = "arnet-sketch-settings";
+
+/// The persisted state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Last gallery folder (none: the bundled demo gallery).
+    pub gallery: Option<PathBuf>,
+    /// Last weights file (none: the bundled demo model).
+    pub weights: Option<PathBuf>,
+    /// Head-count override for weights without a config.
+    pub heads: Option<usize>,
+    /// Pen width relative to the canvas side.
+    pub pen_width: f32,
+    /// The sketch on the canvas.
+    pub strokes: Vec<Stroke>,
+    /// Data folder that "save as training pair" writes to.
+    pub dataset: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            gallery: None,
+            weights: None,
+            heads: None,
+            pen_width: DEFAULT_STROKE_WIDTH,
+            strokes: Vec::new(),
+            dataset: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Serialises to the stored text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("settings serialise")
+    }
+
+    /// Reads stored text; anything unreadable gives the defaults.
+    pub fn from_json(text: &str) -> Self {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_tolerant_reading() {
+        let settings = Settings {
+            gallery: Some("/photos".into()),
+            weights: Some("/w.safetensors".into()),
+            heads: Some(4),
+            pen_width: 0.02,
+            strokes: vec![Stroke::new(vec![[0.1, 0.2], [0.3, 0.4]], 0.02)],
+            dataset: None,
+        };
+        assert_eq!(Settings::from_json(&settings.to_json()), settings);
+        let partial = Settings::from_json(r#"{"pen_width": 0.03, "future_field": 1}"#);
+        assert_eq!(partial.pen_width, 0.03);
+        assert_eq!(partial.gallery, None);
+        assert_eq!(Settings::from_json("not json"), Settings::default());
+    }
+}

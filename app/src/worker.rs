@@ -1,0 +1,505 @@
+//! The background threads: the model and queries (`arnet-query`), gallery indexing
+//! (`arnet-index`) and thumbnails (`arnet-thumbnails`).
+//!
+//! The UI thread never waits on them: it sends [`Request`]s and, each frame, takes whatever
+//! [`Event`]s have arrived. Queries supersede each other: before embedding, the query thread
+//! drains its queue and keeps only the newest query, so a burst of strokes costs one encoder
+//! pass, not one per stroke.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arnet_model::burn::tensor::Device;
+use arnet_model::gallery::{
+    GalleryError, GalleryIndex, IndexSettings, Progress, Skipped, index_gallery, model_identity,
+};
+use arnet_model::preprocess::{batch_tensor, model_input};
+use arnet_model::raster::{Stroke, rasterize};
+use arnet_model::{ArnetPair, Backend, embed, weights};
+use image::RgbImage;
+
+/// Side of the raster a drawn sketch is embedded from (the paper's input size).
+pub const SKETCH_RASTER: u32 = 224;
+/// Results shown.
+pub const TOP_K: usize = 10;
+
+/// What the sketch to search with is.
+#[derive(Debug, Clone)]
+pub enum QueryImage {
+    /// Strokes drawn on the canvas (rasterised at [`SKETCH_RASTER`]).
+    Strokes(Vec<Stroke>),
+    /// An opened sketch image.
+    Image(Arc<RgbImage>),
+}
+
+/// One retrieval request.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Increasing id: results of an older query are recognisable.
+    pub id: u64,
+    /// The sketch.
+    pub image: QueryImage,
+    /// A photo whose rank to report (the on-the-fly view).
+    pub target: Option<PathBuf>,
+}
+
+/// Requests to the query thread.
+#[derive(Debug)]
+pub enum Request {
+    /// Load a two-encoder weight file (then re-index the current gallery with it).
+    LoadModel {
+        /// The file.
+        weights: PathBuf,
+        /// Head-count override.
+        heads: Option<usize>,
+    },
+    /// Index a gallery folder (cancels an indexing in progress).
+    Index(PathBuf),
+    /// Stop the indexing in progress (what is done stays cached).
+    CancelIndex,
+    /// Retrieve.
+    Query(Query),
+    /// Internal: an indexing thread finished.
+    Indexed(u64, Arc<GalleryIndex>),
+}
+
+/// The result of a query.
+#[derive(Debug, Clone)]
+pub struct QueryResults {
+    /// The query's id.
+    pub id: u64,
+    /// Top photos with their cosine similarity, best first.
+    pub hits: Vec<(PathBuf, f32)>,
+    /// Time from the query thread picking it up to the ranking.
+    pub elapsed: Duration,
+    /// 1-based rank of the query's target photo, if it had one in the gallery.
+    pub target_rank: Option<usize>,
+    /// Photos in the gallery.
+    pub gallery_size: usize,
+}
+
+/// Messages to the UI.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A model is loaded.
+    ModelLoaded {
+        /// The file.
+        weights: PathBuf,
+        /// Short description (input size, width, depth).
+        summary: String,
+    },
+    /// A model could not be loaded (the previous one stays).
+    ModelFailed(String),
+    /// Indexing progress.
+    IndexProgress(Progress),
+    /// A gallery is ready.
+    GalleryReady {
+        /// The folder.
+        folder: PathBuf,
+        /// Photos indexed.
+        photos: usize,
+        /// Reused from the cache.
+        cached: usize,
+        /// Unusable files.
+        skipped: Vec<Skipped>,
+    },
+    /// A gallery could not be indexed.
+    GalleryFailed(String),
+    /// Indexing was cancelled.
+    IndexCancelled,
+    /// Results of a query.
+    Results(QueryResults),
+    /// A query could not run (no model or no gallery yet).
+    QueryFailed {
+        /// The query's id.
+        id: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Wakes the UI when an event is sent (set once the UI has a context).
+#[derive(Clone, Default)]
+struct Waker(Arc<Mutex<Option<egui::Context>>>);
+
+impl Waker {
+    fn wake(&self) {
+        if let Some(ctx) = self.0.lock().expect("waker lock").as_ref() {
+            ctx.request_repaint();
+        }
+    }
+}
+
+/// Sends events to the UI and wakes it.
+#[derive(Clone)]
+struct Outbox {
+    events: Sender<Event>,
+    waker: Waker,
+}
+
+impl Outbox {
+    fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        self.waker.wake();
+    }
+}
+
+/// The UI's handle on the background threads.
+pub struct Worker {
+    requests: Sender<Request>,
+    events: Receiver<Event>,
+    waker: Waker,
+    /// Backend the model runs on.
+    pub backend: Backend,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Worker {
+    /// Starts the query thread on `backend`; gallery embeddings are cached under `cache_dir`.
+    pub fn start(backend: Backend, cache_dir: PathBuf) -> Self {
+        let (requests, inbox) = channel();
+        let (events, outbox_receiver) = channel();
+        let waker = Waker::default();
+        let outbox = Outbox {
+            events,
+            waker: waker.clone(),
+        };
+        let loopback = requests.clone();
+        std::thread::Builder::new()
+            .name("arnet-query".into())
+            .spawn(move || QueryThread::new(backend, cache_dir, outbox, loopback).run(inbox))
+            .expect("spawning the query thread");
+        Self {
+            requests,
+            events: outbox_receiver,
+            waker,
+            backend,
+        }
+    }
+
+    /// Lets the threads wake the UI.
+    pub fn set_context(&self, ctx: &egui::Context) {
+        let mut slot = self.waker.0.lock().expect("waker lock");
+        if slot.is_none() {
+            *slot = Some(ctx.clone());
+        }
+    }
+
+    /// Sends a request (a stopped thread is ignored: the app shows no results).
+    pub fn send(&self, request: Request) {
+        let _ = self.requests.send(request);
+    }
+
+    /// Events that have arrived since the last call.
+    pub fn poll(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+}
+
+struct LoadedModel {
+    pair: Arc<ArnetPair>,
+    model_id: String,
+}
+
+struct QueryThread {
+    cache_dir: PathBuf,
+    device: Option<Device>,
+    device_error: Option<String>,
+    outbox: Outbox,
+    loopback: Sender<Request>,
+    model: Option<LoadedModel>,
+    gallery: Option<Arc<GalleryIndex>>,
+    gallery_folder: Option<PathBuf>,
+    index_job: u64,
+    index_cancel: Arc<AtomicBool>,
+}
+
+impl QueryThread {
+    fn new(
+        backend: Backend,
+        cache_dir: PathBuf,
+        outbox: Outbox,
+        loopback: Sender<Request>,
+    ) -> Self {
+        let (device, device_error) = match backend.device() {
+            Ok(device) => (Some(device), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Self {
+            cache_dir,
+            device,
+            device_error,
+            outbox,
+            loopback,
+            model: None,
+            gallery: None,
+            gallery_folder: None,
+            index_job: 0,
+            index_cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn run(mut self, inbox: Receiver<Request>) {
+        while let Ok(first) = inbox.recv() {
+            let mut pending: Vec<Request> = vec![first];
+            pending.extend(inbox.try_iter());
+            // Only the newest query matters; everything else runs in order.
+            let newest_query = pending.iter().rposition(|r| matches!(r, Request::Query(_)));
+            for (i, request) in pending.into_iter().enumerate() {
+                match request {
+                    Request::Query(query) if Some(i) == newest_query => self.query(query),
+                    Request::Query(_) => {}
+                    Request::LoadModel { weights, heads } => self.load_model(&weights, heads),
+                    Request::Index(folder) => self.start_index(folder),
+                    Request::CancelIndex => self.index_cancel.store(true, Ordering::Relaxed),
+                    Request::Indexed(job, index) => {
+                        if job == self.index_job {
+                            self.gallery = Some(index);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn load_model(&mut self, path: &Path, heads: Option<usize>) {
+        let Some(device) = &self.device else {
+            let reason = self.device_error.clone().unwrap_or_default();
+            self.outbox.send(Event::ModelFailed(reason));
+            return;
+        };
+        let loaded = weights::load_pair(path, heads, device)
+            .map_err(|e| e.to_string())
+            .and_then(|pair| {
+                let model_id =
+                    model_identity(path, heads).map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok((pair, model_id))
+            });
+        match loaded {
+            Ok((pair, model_id)) => {
+                let backbone = &pair.sketch.encoder;
+                let summary = format!(
+                    "{} px, {} wide, {} blocks{}",
+                    embed::input_size(&pair.sketch),
+                    backbone.embed_dim(),
+                    backbone.blocks.len(),
+                    if pair.sketch.mstr.is_some() {
+                        ", MSTR"
+                    } else {
+                        ""
+                    }
+                );
+                self.model = Some(LoadedModel {
+                    pair: Arc::new(pair),
+                    model_id,
+                });
+                self.outbox.send(Event::ModelLoaded {
+                    weights: path.to_path_buf(),
+                    summary,
+                });
+                // Embeddings of another model are meaningless with this one.
+                self.gallery = None;
+                if let Some(folder) = self.gallery_folder.clone() {
+                    self.start_index(folder);
+                }
+            }
+            Err(reason) => self.outbox.send(Event::ModelFailed(reason)),
+        }
+    }
+
+    fn start_index(&mut self, folder: PathBuf) {
+        self.index_cancel.store(true, Ordering::Relaxed);
+        self.gallery_folder = Some(folder.clone());
+        let (Some(model), Some(device)) = (&self.model, &self.device) else {
+            // Indexed as soon as a model loads.
+            return;
+        };
+        self.index_job += 1;
+        let job = self.index_job;
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.index_cancel = cancel.clone();
+        let pair = model.pair.clone();
+        let settings = IndexSettings {
+            cache_dir: self.cache_dir.clone(),
+            model_id: model.model_id.clone(),
+            batch_size: 16,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let device = device.clone();
+        let outbox = self.outbox.clone();
+        let loopback = self.loopback.clone();
+        std::thread::Builder::new()
+            .name("arnet-index".into())
+            .spawn(move || {
+                let mut report = |progress: Progress| {
+                    outbox.send(Event::IndexProgress(progress));
+                    !cancel.load(Ordering::Relaxed)
+                };
+                match index_gallery(&folder, &pair.photo, &device, &settings, &mut report) {
+                    Ok(index) => {
+                        let ready = Event::GalleryReady {
+                            folder: folder.clone(),
+                            photos: index.photos.len(),
+                            cached: index.cached,
+                            skipped: index.skipped.clone(),
+                        };
+                        let _ = loopback.send(Request::Indexed(job, Arc::new(index)));
+                        outbox.send(ready);
+                    }
+                    Err(GalleryError::Cancelled) => outbox.send(Event::IndexCancelled),
+                    Err(e) => outbox.send(Event::GalleryFailed(e.to_string())),
+                }
+            })
+            .expect("spawning the indexing thread");
+    }
+
+    fn query(&mut self, query: Query) {
+        let started = Instant::now();
+        let (Some(model), Some(gallery), Some(device)) = (&self.model, &self.gallery, &self.device)
+        else {
+            let reason = if self.model.is_none() {
+                "no model loaded"
+            } else {
+                "gallery not indexed yet"
+            };
+            self.outbox.send(Event::QueryFailed {
+                id: query.id,
+                reason: reason.into(),
+            });
+            return;
+        };
+        let size = embed::input_size(&model.pair.sketch);
+        let raster = match &query.image {
+            QueryImage::Strokes(strokes) => rasterize(strokes, SKETCH_RASTER),
+            QueryImage::Image(image) => (**image).clone(),
+        };
+        let input = model_input(&raster, size);
+        let embedding = model
+            .pair
+            .sketch
+            .embed(batch_tensor(&[input], size, device));
+        let embedding = embedding
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .expect("f32 embedding");
+        let hits = gallery
+            .top_k(&embedding, TOP_K)
+            .into_iter()
+            .map(|hit| (gallery.photos[hit.index].clone(), hit.score))
+            .collect();
+        let target_rank = query
+            .target
+            .as_deref()
+            .and_then(|t| gallery.position(t))
+            .map(|i| gallery.embeddings.rank_of(&embedding, i) + 1);
+        self.outbox.send(Event::Results(QueryResults {
+            id: query.id,
+            hits,
+            elapsed: started.elapsed(),
+            target_rank,
+            gallery_size: gallery.photos.len(),
+        }));
+    }
+}
+
+/// Loads images for display, off the UI thread, at most `max_side` pixels on a side.
+pub struct ImageLoader {
+    requests: Sender<(PathBuf, u32)>,
+    results: Receiver<(PathBuf, u32, Result<egui::ColorImage, String>)>,
+    waker: Waker,
+    /// Loaded textures (or the failure) by path and size.
+    pub cache: HashMap<(PathBuf, u32), Result<egui::TextureHandle, String>>,
+    pending: std::collections::HashSet<(PathBuf, u32)>,
+}
+
+impl std::fmt::Debug for ImageLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageLoader")
+            .field("cached", &self.cache.len())
+            .finish()
+    }
+}
+
+impl Default for ImageLoader {
+    fn default() -> Self {
+        let (requests, inbox) = channel::<(PathBuf, u32)>();
+        let (results, outbox) = channel();
+        let waker = Waker::default();
+        let wake = waker.clone();
+        std::thread::Builder::new()
+            .name("arnet-thumbnails".into())
+            .spawn(move || {
+                for (path, side) in inbox {
+                    let image = arnet_model::preprocess::decode_rgb(&path)
+                        .map(|rgb| {
+                            let rgb = image::imageops::thumbnail(&rgb, side, side);
+                            egui::ColorImage::from_rgb(
+                                [rgb.width() as usize, rgb.height() as usize],
+                                rgb.as_raw(),
+                            )
+                        })
+                        .map_err(|e| e.to_string());
+                    if results.send((path, side, image)).is_err() {
+                        return;
+                    }
+                    wake.wake();
+                }
+            })
+            .expect("spawning the thumbnail thread");
+        Self {
+            requests,
+            results: outbox,
+            waker,
+            cache: HashMap::new(),
+            pending: Default::default(),
+        }
+    }
+}
+
+impl ImageLoader {
+    /// The texture of `path` at `side`, requesting it if needed (`None` while loading).
+    pub fn get(
+        &mut self,
+        ctx: &egui::Context,
+        path: &Path,
+        side: u32,
+    ) -> Option<Result<egui::TextureHandle, String>> {
+        {
+            let mut slot = self.waker.0.lock().expect("waker lock");
+            if slot.is_none() {
+                *slot = Some(ctx.clone());
+            }
+        }
+        for (path, side, image) in self.results.try_iter() {
+            self.pending.remove(&(path.clone(), side));
+            let texture = image.map(|image| {
+                ctx.load_texture(
+                    format!("{}@{side}", path.display()),
+                    image,
+                    egui::TextureOptions::LINEAR,
+                )
+            });
+            self.cache.insert((path, side), texture);
+        }
+        let key = (path.to_path_buf(), side);
+        if let Some(found) = self.cache.get(&key) {
+            return Some(found.clone());
+        }
+        if self.pending.insert(key.clone()) {
+            let _ = self.requests.send(key);
+        }
+        None
+    }
+}

@@ -1,0 +1,277 @@
+//! The real UI, driven headless with egui_kittest: drawing queries, undo / clear, opening a
+//! gallery by typed path, a broken image listed, the cache reused, settings restored.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use arnet_app::hardware::DeviceChoice;
+use arnet_app::settings::Settings;
+use arnet_app::{CANVAS_LABEL, GalleryStatus, ModelStatus, SketchApp};
+use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use image::{Rgb, RgbImage};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arnet-app-ui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A random tiny model (32 px input) saved in our pair format.
+fn tiny_weights(dir: &Path) -> PathBuf {
+    let config = ArnetEncoderConfig::new(VitConfig::custom(32, 8, 32, 1, 2));
+    let device = Backend::Cpu.device().unwrap();
+    let mut pair = ArnetPair::init(&config, &device).unwrap();
+    let path = dir.join("tiny.safetensors");
+    weights::save_pair(&mut pair, &path).unwrap();
+    path
+}
+
+/// `count` photos of coloured shapes, plus a broken file when `broken`.
+fn gallery(dir: &Path, count: u32, broken: bool) -> PathBuf {
+    let folder = dir.join("gallery");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..count {
+        let image = RgbImage::from_fn(48, 48, |x, y| {
+            let inside = x > 4 + i && x < 40 && y > 8 && y < 44 - i;
+            if inside {
+                Rgb([(i * 40) as u8, 90, 200 - (i * 20) as u8])
+            } else {
+                Rgb([255, 255, 255])
+            }
+        });
+        image.save(folder.join(format!("photo{i:02}.png"))).unwrap();
+    }
+    if broken {
+        std::fs::write(folder.join("broken.png"), b"not a png at all").unwrap();
+    }
+    folder
+}
+
+fn cpu() -> DeviceChoice {
+    DeviceChoice {
+        backend: Backend::Cpu,
+        description: "CPU (test)".into(),
+    }
+}
+
+fn harness(app: SketchApp) -> Harness<'static, SketchApp> {
+    Harness::builder()
+        .with_size([1280.0, 820.0])
+        .build_ui_state(|ui, app: &mut SketchApp| app.ui(ui), app)
+}
+
+/// Steps frames until `done` holds (the worker threads answer asynchronously).
+fn wait_for(harness: &mut Harness<'_, SketchApp>, what: &str, done: impl Fn(&SketchApp) -> bool) {
+    for _ in 0..1500 {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!(
+        "timed out waiting for {what}; gallery {:?}, model {:?}",
+        harness.state().gallery_status(),
+        harness.state().model_status()
+    );
+}
+
+fn ready(app: &SketchApp) -> bool {
+    matches!(app.gallery_status(), GalleryStatus::Ready { .. })
+        && matches!(app.model_status(), ModelStatus::Ready { .. })
+}
+
+/// Draws one stroke across the canvas with the mouse, from `a` to `b` (fractions of its side).
+fn draw(harness: &mut Harness<'_, SketchApp>, a: [f32; 2], b: [f32; 2]) {
+    let rect = harness.get_by_label(CANVAS_LABEL).rect();
+    let at = |t: f32| {
+        Pos2::new(
+            rect.min.x + rect.width() * (a[0] + (b[0] - a[0]) * t),
+            rect.min.y + rect.height() * (a[1] + (b[1] - a[1]) * t),
+        )
+    };
+    harness.event(Event::PointerMoved(at(0.0)));
+    harness.step();
+    harness.event(Event::PointerButton {
+        pos: at(0.0),
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    harness.step();
+    for k in 1..=10 {
+        harness.event(Event::PointerMoved(at(k as f32 / 10.0)));
+        harness.step();
+    }
+    harness.event(Event::PointerButton {
+        pos: at(1.0),
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    harness.step();
+    harness.step();
+}
+
+fn settings(weights: &Path, gallery: &Path) -> Settings {
+    Settings {
+        weights: Some(weights.to_path_buf()),
+        gallery: Some(gallery.to_path_buf()),
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn drawing_strokes_runs_queries_and_shows_ten_results_then_undo_and_clear() {
+    let dir = scratch("draw");
+    let weights = tiny_weights(&dir);
+    let folder = gallery(&dir, 12, false);
+    let app = SketchApp::with_cache_dir(settings(&weights, &folder), cpu(), dir.join("cache"));
+    let mut harness = harness(app);
+    wait_for(&mut harness, "model and gallery", ready);
+    assert!(
+        harness.state().results().is_none(),
+        "nothing drawn, nothing shown"
+    );
+
+    draw(&mut harness, [0.2, 0.2], [0.8, 0.7]);
+    assert_eq!(harness.state().sketch().strokes().len(), 1);
+    let first_query = harness.state().latest_query();
+    wait_for(&mut harness, "results of the first stroke", |app| {
+        app.results().is_some_and(|r| r.id == first_query)
+    });
+    let results = harness.state().results().unwrap();
+    assert_eq!(results.hits.len(), 10);
+    assert!(
+        results.hits.windows(2).all(|w| w[0].1 >= w[1].1),
+        "best first"
+    );
+    harness.get_by_label_contains("#1 ");
+    harness.get_by_label_contains("#10 ");
+
+    draw(&mut harness, [0.3, 0.8], [0.7, 0.2]);
+    assert_eq!(harness.state().sketch().strokes().len(), 2);
+    assert!(
+        harness.state().latest_query() > first_query,
+        "each stroke queries"
+    );
+
+    harness.get_by_label("Undo").click();
+    harness.step();
+    assert_eq!(harness.state().sketch().strokes().len(), 1);
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, egui::Key::Z);
+    harness.step();
+    assert_eq!(
+        harness.state().sketch().strokes().len(),
+        2,
+        "Ctrl+Shift+Z redoes"
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::Z);
+    harness.step();
+    assert_eq!(harness.state().sketch().strokes().len(), 1, "Ctrl+Z undoes");
+    let before_clear = harness.state().latest_query();
+    wait_for(&mut harness, "results after undo", |app| {
+        app.results().is_some_and(|r| r.id == before_clear)
+    });
+
+    harness.get_by_label("Clear").click();
+    harness.step();
+    assert!(harness.state().sketch().strokes().is_empty());
+    assert!(
+        harness.state().results().is_none(),
+        "an empty canvas shows no results"
+    );
+    harness.get_by_label("Undo").click();
+    harness.step();
+    assert_eq!(
+        harness.state().sketch().strokes().len(),
+        1,
+        "clear is undoable"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_typed_gallery_path_is_indexed_with_broken_images_listed_and_the_cache_reused() {
+    let dir = scratch("gallery");
+    let weights = tiny_weights(&dir);
+    let first = gallery(&dir.join("first"), 3, false);
+    let second = gallery(&dir.join("second"), 11, true);
+    let cache = dir.join("cache");
+    let app = SketchApp::with_cache_dir(settings(&weights, &first), cpu(), cache.clone());
+    let mut harness = harness(app);
+    wait_for(&mut harness, "first gallery", ready);
+
+    // Type the path over the current one, as a user would without a file dialog.
+    harness.get_by_label("Gallery folder").focus();
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness
+        .get_by_label("Gallery folder")
+        .type_text(second.to_str().unwrap());
+    harness.step();
+    harness.get_by_label("Load folder").click();
+    harness.step();
+    wait_for(
+        &mut harness,
+        "second gallery",
+        |app| matches!(app.gallery_status(), GalleryStatus::Ready { folder, .. } if *folder == second),
+    );
+    let GalleryStatus::Ready {
+        photos, skipped, ..
+    } = harness.state().gallery_status().clone()
+    else {
+        unreachable!()
+    };
+    assert_eq!(photos, 11, "every good photo indexed");
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0].0.ends_with("broken.png"), "{skipped:?}");
+    harness.get_by_label_contains("1 files skipped");
+    assert_eq!(
+        harness.state().settings().gallery.as_deref(),
+        Some(second.as_path())
+    );
+
+    // A second app on the same folder and model reuses every embedding.
+    let again = SketchApp::with_cache_dir(settings(&weights, &second), cpu(), cache);
+    let mut harness = self::harness(again);
+    wait_for(&mut harness, "cached gallery", ready);
+    let GalleryStatus::Ready { photos, cached, .. } = harness.state().gallery_status().clone()
+    else {
+        unreachable!()
+    };
+    assert_eq!((photos, cached), (11, 11));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_sketch_and_settings_survive_a_restart_and_the_target_rank_is_tracked() {
+    let dir = scratch("restart");
+    let weights = tiny_weights(&dir);
+    let folder = gallery(&dir, 10, false);
+    let app = SketchApp::with_cache_dir(settings(&weights, &folder), cpu(), dir.join("cache"));
+    let mut harness = harness(app);
+    wait_for(&mut harness, "ready", ready);
+    let target = folder.join("photo03.png");
+    harness.state_mut().set_target(Some(target));
+    draw(&mut harness, [0.1, 0.5], [0.9, 0.5]);
+    wait_for(&mut harness, "a ranked target", |app| {
+        !app.rank_history().is_empty()
+    });
+    let (strokes, rank) = harness.state().rank_history()[0];
+    assert_eq!(strokes, 1);
+    assert!((1..=10).contains(&rank));
+
+    let saved = harness.state().settings().to_json();
+    let restored = Settings::from_json(&saved);
+    assert_eq!(restored.strokes.len(), 1);
+    assert_eq!(restored.weights.as_deref(), Some(weights.as_path()));
+    let app = SketchApp::with_cache_dir(restored, cpu(), dir.join("cache"));
+    assert_eq!(app.sketch().strokes(), harness.state().sketch().strokes());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,99 @@
+//! Stroke-to-results latency: what the app does after each stroke, timed end to end.
+//!
+//! Rasterise a 30-stroke sketch at 224 x 224, prepare the model input, embed it with the sketch
+//! encoder, rank a 200-photo gallery (cosine top-10). Two models side by side: the bundled
+//! demo's shape (224 px, 32 px patches, 192 wide, 4 blocks) and ViT-B/16, so the table reads
+//! as a ratio; the app's target is under 150 ms with the demo model on a 2-core CPU.
+//! Random weights: the time does not depend on their values.
+//!
+//! Run through `scripts/bench.sh` (reuses the test build), or the bench binary with `--bench`.
+//! Prints one JSON line per case (env `BENCH_RUNS`, default 15).
+
+use std::time::Instant;
+
+use arnet_model::preprocess::{batch_tensor, model_input};
+use arnet_model::raster::{DEFAULT_STROKE_WIDTH, Stroke, rasterize};
+use arnet_model::retrieval::EmbeddingMatrix;
+use arnet_model::{ArnetEncoderConfig, Backend, VitConfig, embed};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn sketch() -> Vec<Stroke> {
+    (0..30)
+        .map(|i| {
+            let t = i as f32 / 30.0;
+            let points = (0..40)
+                .map(|k| {
+                    let s = k as f32 / 40.0;
+                    [
+                        0.1 + 0.8 * s,
+                        0.2 + 0.6 * t + 0.05 * (s * 9.0 + t * 3.0).sin(),
+                    ]
+                })
+                .collect();
+            Stroke::new(points, DEFAULT_STROKE_WIDTH)
+        })
+        .collect()
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15);
+    let device = Backend::Cpu.device().expect("CPU backend");
+    let strokes = sketch();
+    let mut gallery = EmbeddingMatrix::new(512);
+    for i in 0..200 {
+        let mut row: Vec<f32> = (0..512)
+            .map(|d| ((i * 31 + d * 7) % 97) as f32 - 48.0)
+            .collect();
+        arnet_model::retrieval::l2_normalize(&mut row);
+        gallery.push(&row);
+    }
+    for (name, backbone) in [
+        (
+            "demo (224/32, 192 wide, 4 blocks)",
+            VitConfig::custom(224, 32, 192, 4, 3),
+        ),
+        ("ViT-B/16", VitConfig::vit_base_patch16_224()),
+    ] {
+        let encoder = ArnetEncoderConfig::new(backbone)
+            .init(&device)
+            .expect("encoder builds");
+        let size = embed::input_size(&encoder);
+        let mut query = || {
+            let raster = rasterize(&strokes, 224);
+            let input = model_input(&raster, size);
+            let embedding = encoder
+                .embed(batch_tensor(&[input], size, &device))
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("f32");
+            gallery.top_k(&embedding, 10)
+        };
+        query(); // warm-up
+        let times: Vec<f64> = (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let hits = query();
+                assert_eq!(hits.len(), 10);
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        let raster_start = Instant::now();
+        let _ = rasterize(&strokes, 224);
+        let raster_ms = raster_start.elapsed().as_secs_f64() * 1000.0;
+        println!(
+            "{}",
+            serde_json::json!({
+                "case": "stroke_to_results", "model": name, "backend": "flex", "runs": runs,
+                "median_ms": median(times) * 1000.0, "rasterise_ms": raster_ms,
+            })
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Training data in memory and the four views of each batch, made on worker threads.
+//!
+//! Every image of the training split is decoded once (in parallel) and kept; anchors (A0) are
+//! prepared once too. Each step's augmented views are drawn from a generator seeded by
+//! `(seed, epoch, sketch index)`, so a batch's pixels do not depend on which thread made them
+//! or on whether the run was interrupted: that is what makes `--resume` reproduce an
+//! uninterrupted run. A producer thread prepares the next batch while the model trains.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, sync_channel};
+
+use anyhow::Context;
+use arnet_model::preprocess::{decode_rgb, model_input};
+use image::RgbImage;
+
+use crate::augment::{A1Options, view_a1, view_a2};
+use crate::dataset::Split;
+use crate::recipe::{AugmentedView, Recipe};
+use crate::rng::Rng;
+
+const SHUFFLE_STREAM: u64 = 11;
+const AUGMENT_STREAM: u64 = 12;
+
+/// Decodes `paths` on `workers` threads, in order; the first unreadable file is an error
+/// naming it (the folder check has already removed the ones it could not read).
+pub fn decode_all(paths: &[PathBuf], workers: usize) -> anyhow::Result<Vec<RgbImage>> {
+    let chunk = paths.len().div_ceil(workers.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| decode_rgb(p).map_err(anyhow::Error::from))
+                        .collect::<anyhow::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut images = Vec::with_capacity(paths.len());
+        for part in parts {
+            images.extend(part.join().expect("decode worker panicked")?);
+        }
+        Ok(images)
+    })
+}
+
+/// The training split, decoded.
+#[derive(Debug)]
+pub struct TrainData {
+    /// Sketch images.
+    pub sketches: Vec<RgbImage>,
+    /// Photo images.
+    pub photos: Vec<RgbImage>,
+    /// Index into `photos` of each sketch's photo.
+    pub owners: Vec<usize>,
+    /// A0 of each sketch.
+    sketch_anchors: Vec<Vec<f32>>,
+    /// A0 of each photo.
+    photo_anchors: Vec<Vec<f32>>,
+}
+
+impl TrainData {
+    /// Decodes the split and prepares the anchors at `size x size`.
+    pub fn load(split: &Split, size: usize, workers: usize) -> anyhow::Result<Self> {
+        let sketch_paths: Vec<PathBuf> = split.sketches.iter().map(|s| s.path.clone()).collect();
+        let sketches = decode_all(&sketch_paths, workers).context("loading training sketches")?;
+        let photos = decode_all(&split.photos, workers).context("loading training photos")?;
+        let anchors = |images: &[RgbImage]| -> Vec<Vec<f32>> {
+            parallel_map(images.len(), workers, |i| model_input(&images[i], size))
+        };
+        Ok(Self {
+            sketch_anchors: anchors(&sketches),
+            photo_anchors: anchors(&photos),
+            owners: split.sketches.iter().map(|s| s.photo).collect(),
+            sketches,
+            photos,
+        })
+    }
+
+    /// Number of training samples (sketches).
+    pub fn len(&self) -> usize {
+        self.sketches.len()
+    }
+
+    /// Whether there is nothing to train on.
+    pub fn is_empty(&self) -> bool {
+        self.sketches.is_empty()
+    }
+}
+
+/// The inputs of one step, each `[batch, 3, size, size]` flattened.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// Pairs in the batch.
+    pub len: usize,
+    /// Anchor sketches (A0).
+    pub sketches: Vec<f32>,
+    /// Augmented sketches (empty when the recipe uses one view).
+    pub sketches_augmented: Vec<f32>,
+    /// Anchor photos (A0).
+    pub photos: Vec<f32>,
+    /// Augmented photos (empty when the recipe uses one view).
+    pub photos_augmented: Vec<f32>,
+}
+
+/// The sample order of `epoch` (0-based), in batches; a last batch of one sample is dropped
+/// (InfoNCE needs at least one negative).
+pub fn epoch_batches(
+    samples: usize,
+    batch_size: usize,
+    seed: u64,
+    epoch: usize,
+) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..samples).collect();
+    Rng::for_item(seed, SHUFFLE_STREAM, epoch as u64).shuffle(&mut order);
+    order
+        .chunks(batch_size)
+        .filter(|chunk| chunk.len() >= 2)
+        .map(<[usize]>::to_vec)
+        .collect()
+}
+
+/// Makes the views of the samples in `items` for `epoch`.
+pub fn make_batch(
+    data: &TrainData,
+    items: &[usize],
+    recipe: &Recipe,
+    epoch: usize,
+    size: usize,
+    workers: usize,
+) -> Batch {
+    let augmented = recipe.uses_augmented_views();
+    let a1 = A1Options {
+        resize: (size * 268).div_ceil(224),
+        fill: recipe.fill,
+        ..A1Options::default()
+    };
+    let view = |image: &RgbImage, rng: &mut Rng| match recipe.augmented_view {
+        AugmentedView::A1 => view_a1(image, size, &a1, rng),
+        AugmentedView::A2 => view_a2(image, size, rng),
+    };
+    let pairs: Vec<(Vec<f32>, Vec<f32>)> = if augmented {
+        parallel_map(items.len(), workers, |k| {
+            let sample = items[k];
+            let index = (epoch as u64) << 32 | sample as u64;
+            let mut rng = Rng::for_item(recipe.seed, AUGMENT_STREAM, index);
+            let sketch = view(&data.sketches[sample], &mut rng);
+            let photo = view(&data.photos[data.owners[sample]], &mut rng);
+            (sketch, photo)
+        })
+    } else {
+        Vec::new()
+    };
+    let mut batch = Batch {
+        len: items.len(),
+        sketches: Vec::new(),
+        sketches_augmented: Vec::new(),
+        photos: Vec::new(),
+        photos_augmented: Vec::new(),
+    };
+    for &sample in items {
+        batch
+            .sketches
+            .extend_from_slice(&data.sketch_anchors[sample]);
+        batch
+            .photos
+            .extend_from_slice(&data.photo_anchors[data.owners[sample]]);
+    }
+    for (sketch, photo) in pairs {
+        batch.sketches_augmented.extend(sketch);
+        batch.photos_augmented.extend(photo);
+    }
+    batch
+}
+
+/// Starts a thread that makes the batches of `epoch` ahead of the training loop (one batch
+/// of look-ahead); it stops early when the receiver is dropped.
+pub fn prefetch<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    data: &'scope TrainData,
+    recipe: &'scope Recipe,
+    plan: Vec<Vec<usize>>,
+    epoch: usize,
+    size: usize,
+    workers: usize,
+) -> Receiver<Batch> {
+    let (sender, receiver) = sync_channel(1);
+    std::thread::Builder::new()
+        .name("arnet-batches".into())
+        .spawn_scoped(scope, move || {
+            for items in plan {
+                let batch = make_batch(data, &items, recipe, epoch, size, workers);
+                if sender.send(batch).is_err() {
+                    return;
+                }
+            }
+        })
+        .expect("spawning the batch thread");
+    receiver
+}
+
+/// `f(0..count)` on `workers` threads, results in order.
+pub fn parallel_map<T: Send>(
+    count: usize,
+    workers: usize,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let chunk = count.div_ceil(workers.max(1)).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..count)
+            .step_by(chunk)
+            .map(|start| {
+                scope.spawn(move || {
+                    (start..(start + chunk).min(count))
+                        .map(f)
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("worker panicked"))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_order_is_a_seeded_permutation() {
+        let a = epoch_batches(10, 4, 7, 0);
+        assert_eq!(
+            a,
+            epoch_batches(10, 4, 7, 0),
+            "same seed and epoch, same order"
+        );
+        assert_ne!(a, epoch_batches(10, 4, 7, 1), "each epoch reshuffles");
+        let mut seen: Vec<usize> = a.concat();
+        seen.sort();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        // 9 samples in batches of 4: 4 + 4 + 1, the lone sample is dropped.
+        assert_eq!(epoch_batches(9, 4, 7, 0).concat().len(), 8);
+    }
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        assert_eq!(parallel_map(7, 3, |i| i * i), vec![0, 1, 4, 9, 16, 25, 36]);
+    }
+}

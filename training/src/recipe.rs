@@ -1,0 +1,285 @@
+//! What a training run is: every choice that changes its result, with the paper's defaults.
+//!
+//! A [`Recipe`] is saved as `OUT/recipe.json` when a run starts; `--resume` refuses to
+//! continue a run whose recipe differs (the epoch count excepted: a finished run can be
+//! extended), because the result would then be neither run.
+
+use std::path::PathBuf;
+
+use arnet_model::{ArnetEncoderConfig, MstrConfig, VitConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::augment::RotationFill;
+
+/// Backbone size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// timm `vit_tiny_patch16_224` (192 wide, 12 blocks).
+    VitTi,
+    /// timm `vit_small_patch16_224` (384 wide, 12 blocks).
+    VitS,
+    /// timm `vit_base_patch16_224`, the paper's backbone.
+    VitB,
+    /// The bundled demo model: 224 px input, 32 px patches (7 x 7 grid), 192 wide, 4 blocks,
+    /// 3 heads. About 2 M parameters per encoder: trainable from scratch on a laptop CPU in an
+    /// hour, and instant to query.
+    Demo,
+}
+
+/// The training objective.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// ARNet: Eq. 5 (Basic), or Eq. 6 (Full) when the encoders have MSTR.
+    Arnet,
+    /// The triplet-loss baseline (ablation), on the 512-d embeddings.
+    Triplet,
+}
+
+/// Whether each sample is also encoded in its augmented view (dual weight-sharing networks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Views {
+    /// Anchor and augmented view (the paper).
+    Dual,
+    /// Anchor only: no intra-sample terms (ablation).
+    Single,
+}
+
+/// The augmented view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AugmentedView {
+    /// Resize, rotate +-30 degrees, flip, centre crop (the paper's best).
+    A1,
+    /// MoCo-style crop, flip, colour jitter, ImageNet normalisation.
+    A2,
+}
+
+/// Where the weights start from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Init {
+    /// Random initialisation (seeded).
+    Scratch,
+    /// A timm ViT weight file for both backbones (the paper starts from ImageNet weights);
+    /// heads and MSTR start random. The backbone shape comes from the file.
+    Backbone(PathBuf),
+    /// A two-encoder checkpoint (the authors' `.pth` or ours): everything, config included.
+    Checkpoint(PathBuf),
+}
+
+/// Every choice that changes a run's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// Backbone size.
+    pub preset: Preset,
+    /// Overrides of the preset's backbone (for small experiments and tests).
+    pub image_size: Option<usize>,
+    /// See [`Recipe::image_size`].
+    pub patch_size: Option<usize>,
+    /// See [`Recipe::image_size`]; the MLP width follows as 4x.
+    pub embed_dim: Option<usize>,
+    /// See [`Recipe::image_size`].
+    pub depth: Option<usize>,
+    /// See [`Recipe::image_size`].
+    pub heads: Option<usize>,
+    /// Full model: MSTR in both encoders and the recycling loss (Eq. 6).
+    pub mstr: bool,
+    /// MSTR window sides (default: 1, 2, 7 on ViT's 14 x 14 grid; on other grids 1, the
+    /// smallest divisor above 1, and the grid side).
+    pub mstr_windows: Option<Vec<usize>>,
+    /// Feed-forward width of MSTR's layers (paper: 2048).
+    pub mstr_feedforward: usize,
+    /// Objective.
+    pub objective: Objective,
+    /// Single or dual views.
+    pub views: Views,
+    /// The augmented view.
+    pub augmented_view: AugmentedView,
+    /// Corner fill of A1's rotation.
+    pub fill: RotationFill,
+    /// Sketch/photo pairs per step (paper: 16).
+    pub batch_size: usize,
+    /// Adam learning rate (paper: 6e-6, for an ImageNet-pretrained start).
+    pub learning_rate: f64,
+    /// L2 weight decay added to the gradient (paper: 1e-4; Adam, not AdamW).
+    pub weight_decay: f64,
+    /// InfoNCE temperature (paper: 0.07).
+    pub temperature: f64,
+    /// Margin of the triplet baseline.
+    pub triplet_margin: f64,
+    /// Seed of initialisation, shuffling, augmentation, dropout and the validation carve.
+    pub seed: u64,
+    /// Share of training photos held out for validation when the folder has no `valA/valB`.
+    pub val_fraction: f32,
+    /// Starting weights.
+    pub init: Init,
+}
+
+impl Default for Recipe {
+    /// The paper's recipe (ViT-B/16, Basic objective, A0 + A1, batch 16, Adam 6e-6, L2 1e-4).
+    fn default() -> Self {
+        Self {
+            preset: Preset::VitB,
+            image_size: None,
+            patch_size: None,
+            embed_dim: None,
+            depth: None,
+            heads: None,
+            mstr: false,
+            mstr_windows: None,
+            mstr_feedforward: 2048,
+            objective: Objective::Arnet,
+            views: Views::Dual,
+            augmented_view: AugmentedView::A1,
+            fill: RotationFill::White,
+            batch_size: 16,
+            learning_rate: 6e-6,
+            weight_decay: 1e-4,
+            temperature: 0.07,
+            triplet_margin: 0.2,
+            seed: 0,
+            val_fraction: 0.1,
+            init: Init::Scratch,
+        }
+    }
+}
+
+impl Recipe {
+    /// The backbone: the preset with the overrides applied.
+    pub fn backbone(&self) -> VitConfig {
+        let mut config = match self.preset {
+            Preset::VitTi => VitConfig::vit_tiny_patch16_224(),
+            Preset::VitS => VitConfig::vit_small_patch16_224(),
+            Preset::VitB => VitConfig::vit_base_patch16_224(),
+            Preset::Demo => VitConfig::custom(224, 32, 192, 4, 3),
+        };
+        if let Some(size) = self.image_size {
+            config.image_size = size;
+        }
+        if let Some(patch) = self.patch_size {
+            config.patch_size = patch;
+        }
+        if let Some(dim) = self.embed_dim {
+            config.embed_dim = dim;
+            config.mlp_hidden_dim = 4 * dim;
+        }
+        if let Some(depth) = self.depth {
+            config.depth = depth;
+        }
+        if let Some(heads) = self.heads {
+            config.num_heads = heads;
+        }
+        config
+    }
+
+    /// The MSTR configuration for `backbone` (when [`Recipe::mstr`] is set).
+    pub fn mstr_config(&self, backbone: &VitConfig) -> Option<MstrConfig> {
+        if !self.mstr {
+            return None;
+        }
+        let grid = backbone.grid_size();
+        let windows = self
+            .mstr_windows
+            .clone()
+            .unwrap_or_else(|| default_windows(grid));
+        let mut config = MstrConfig::new()
+            .with_window_sizes(windows)
+            .with_feedforward_dim(self.mstr_feedforward);
+        // The paper's 8 heads, unless the width does not divide by 8.
+        if !backbone.embed_dim.is_multiple_of(config.num_heads) {
+            config.num_heads = backbone.num_heads;
+        }
+        // Dim = 16 channel groups, unless the width does not divide by 16.
+        if !backbone.embed_dim.is_multiple_of(config.pooled_dim) {
+            config.pooled_dim = backbone.num_heads;
+        }
+        Some(config)
+    }
+
+    /// The encoder configuration built from the preset (for [`Init::Scratch`]).
+    pub fn encoder_config(&self) -> Result<ArnetEncoderConfig, String> {
+        let backbone = self.backbone();
+        backbone.validate()?;
+        let mstr = self.mstr_config(&backbone);
+        Ok(ArnetEncoderConfig::new(backbone).with_mstr(mstr))
+    }
+
+    /// Checks combinations that cannot work, before any data is read.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch_size < 2 {
+            return Err(format!(
+                "--batch-size must be at least 2 (InfoNCE needs negatives), got {}",
+                self.batch_size
+            ));
+        }
+        if self.objective == Objective::Triplet && self.mstr {
+            return Err("--objective triplet is a baseline without MSTR; drop --mstr".into());
+        }
+        if !(0.0..0.9).contains(&self.val_fraction) {
+            return Err(format!(
+                "--val-fraction must be in [0, 0.9), got {}",
+                self.val_fraction
+            ));
+        }
+        if self.learning_rate <= 0.0 || !self.learning_rate.is_finite() {
+            return Err(format!("--lr must be positive, got {}", self.learning_rate));
+        }
+        Ok(())
+    }
+
+    /// Whether a training step encodes the augmented copies.
+    pub fn uses_augmented_views(&self) -> bool {
+        self.objective == Objective::Arnet && self.views == Views::Dual
+    }
+}
+
+/// MSTR's default window sides on a `grid x grid` patch grid: the paper's 1, 2, 7 on 14 x 14;
+/// elsewhere 1, the smallest divisor above 1 and the grid side (deduplicated).
+pub fn default_windows(grid: usize) -> Vec<usize> {
+    if grid == 14 {
+        return vec![1, 2, 7];
+    }
+    let mut windows = vec![1];
+    if let Some(d) = (2..grid).find(|d| grid.is_multiple_of(*d)) {
+        windows.push(d);
+    }
+    if grid > 1 {
+        windows.push(grid);
+    }
+    windows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_papers_recipe() {
+        let recipe = Recipe::default();
+        assert_eq!(recipe.backbone(), VitConfig::vit_base_patch16_224());
+        assert_eq!(
+            (recipe.batch_size, recipe.learning_rate, recipe.weight_decay),
+            (16, 6e-6, 1e-4)
+        );
+        assert_eq!(recipe.temperature, 0.07);
+        let full = Recipe {
+            mstr: true,
+            ..Recipe::default()
+        };
+        let mstr = full.mstr_config(&full.backbone()).unwrap();
+        assert_eq!(mstr.window_sizes, vec![1, 2, 7]);
+        assert_eq!((mstr.num_heads, mstr.feedforward_dim), (8, 2048));
+    }
+
+    #[test]
+    fn default_windows_divide_the_grid() {
+        assert_eq!(default_windows(7), vec![1, 7]);
+        assert_eq!(default_windows(8), vec![1, 2, 8]);
+        for grid in 1..20 {
+            assert!(default_windows(grid).iter().all(|w| grid % w == 0));
+        }
+    }
+}

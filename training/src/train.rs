@@ -1,0 +1,614 @@
+//! The training loop of `arnet train`.
+//!
+//! Why not burn-train's `Learner`: an ARNet step encodes four views with two encoders and
+//! sums up to six InfoNCE / recycling terms, which a `TrainStep` could express; but resuming
+//! to the *same* result needs control the Learner does not give: name-derived parameter ids
+//! (so Adam's state reattaches), Burn's generator re-seeded per epoch (dropout), augmentation
+//! drawn per (seed, epoch, sample), and a checkpoint whose model file is our pair format that
+//! `arnet embed` and the app load. burn-train would also add its dashboard's dependencies
+//! (ratatui and more) to every build. The loop below is short and does exactly that.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use arnet_model::burn::module::Module;
+use arnet_model::burn::optim::decay::WeightDecayConfig;
+use arnet_model::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use arnet_model::burn::tensor::{Device, Tensor, TensorData};
+use arnet_model::embed::input_size;
+use arnet_model::loss::{ArnetLoss, FourViews, triplet_loss};
+use arnet_model::params::assign_stable_ids;
+use arnet_model::preprocess::model_input;
+use arnet_model::weights::{self, LoadScope, WeightFile};
+use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, EncoderRole};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::batches::{Batch, TrainData, epoch_batches, parallel_map, prefetch};
+use crate::checkpoint::{Best, RunDir, RunState, STATE_FORMAT};
+use crate::dataset::{self, SketchEntry, Split, SplitName};
+use crate::evaluate::{Accuracy, PreparedSplit, evaluate_prepared};
+use crate::metrics::{self, EpochMetrics};
+use crate::recipe::{Init, Objective, Recipe};
+use crate::rng::Rng;
+
+const VAL_STREAM: u64 = 21;
+const DROPOUT_STREAM: u64 = 22;
+
+/// How to run a training (the recipe plus what does not change the result).
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Data folder (`trainA/ trainB/ testA/ testB/`, optionally `valA/ valB/`).
+    pub data: PathBuf,
+    /// Run folder.
+    pub out: PathBuf,
+    /// Compute backend.
+    pub backend: Backend,
+    /// What is trained, and how.
+    pub recipe: Recipe,
+    /// Total epochs (a resumed run continues up to this).
+    pub epochs: usize,
+    /// Continue the run in `out`.
+    pub resume: bool,
+    /// Threads decoding and augmenting images.
+    pub workers: usize,
+    /// Images per forward pass when evaluating.
+    pub eval_batch_size: usize,
+    /// Draw a progress bar (on a terminal).
+    pub show_progress: bool,
+}
+
+/// What a finished run reports.
+#[derive(Debug)]
+pub struct TrainSummary {
+    /// Best epoch by validation accuracy.
+    pub best: Option<Best>,
+    /// The untrained model on the test split.
+    pub untrained_test: Option<Accuracy>,
+    /// The best model on the test split.
+    pub test: Option<Accuracy>,
+    /// Every epoch's metrics (epoch 0: untrained).
+    pub history: Vec<EpochMetrics>,
+    /// The model after the last epoch (inference mode, on the plain device).
+    pub last: ArnetPair,
+}
+
+/// `OUT/best.json`.
+#[derive(Debug, Serialize)]
+struct BestReport<'a> {
+    epoch: usize,
+    val: &'a Accuracy,
+    test: Option<&'a Accuracy>,
+    untrained_test: Option<&'a Accuracy>,
+    weights: &'a str,
+}
+
+/// Moves a seeded share of the training photos (with their sketches) to a validation split.
+///
+/// At least one photo goes to validation and at least two stay for training.
+pub fn carve_validation(train: &Split, fraction: f32, seed: u64) -> anyhow::Result<(Split, Split)> {
+    let photos = train.photos.len();
+    let wanted = ((photos as f32) * fraction).round() as usize;
+    let count = wanted.max(1).min(photos.saturating_sub(2));
+    if count == 0 {
+        bail!(
+            "the training split has {photos} photos: too few to hold some out for validation \
+             (add valA/ valB/ folders or more photos)"
+        );
+    }
+    let mut order: Vec<usize> = (0..photos).collect();
+    Rng::for_item(seed, VAL_STREAM, 0).shuffle(&mut order);
+    let mut held_out = vec![false; photos];
+    for &i in &order[..count] {
+        held_out[i] = true;
+    }
+    let mut parts = [Split::default(), Split::default()]; // [train, val]
+    let mut new_index = vec![0; photos];
+    for (i, photo) in train.photos.iter().enumerate() {
+        let part = &mut parts[usize::from(held_out[i])];
+        new_index[i] = part.photos.len();
+        part.photos.push(photo.clone());
+    }
+    for sketch in &train.sketches {
+        parts[usize::from(held_out[sketch.photo])]
+            .sketches
+            .push(SketchEntry {
+                path: sketch.path.clone(),
+                photo: new_index[sketch.photo],
+            });
+    }
+    let [train, val] = parts;
+    Ok((train, val))
+}
+
+/// Decodes a split into model inputs.
+fn prepare(split: &Split, size: usize, workers: usize) -> anyhow::Result<PreparedSplit> {
+    let paths: Vec<PathBuf> = split.sketches.iter().map(|s| s.path.clone()).collect();
+    let sketches = crate::batches::decode_all(&paths, workers)?;
+    let photos = crate::batches::decode_all(&split.photos, workers)?;
+    Ok(PreparedSplit {
+        sketches: parallel_map(sketches.len(), workers, |i| model_input(&sketches[i], size)),
+        photos: parallel_map(photos.len(), workers, |i| model_input(&photos[i], size)),
+        owners: split.sketches.iter().map(|s| s.photo).collect(),
+    })
+}
+
+/// Builds the starting pair on `device` as the recipe says.
+fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
+    let pair = match &recipe.init {
+        Init::Scratch => {
+            let config = recipe.encoder_config().map_err(anyhow::Error::msg)?;
+            ArnetPair::init(&config, device)?
+        }
+        Init::Backbone(path) => {
+            let file = WeightFile::read(path)?;
+            let sketch_dict = file.state_dict(EncoderRole::Sketch)?;
+            let backbone = sketch_dict.infer_backbone(recipe.heads)?;
+            let mstr = recipe.mstr_config(&backbone);
+            let config = ArnetEncoderConfig::new(backbone).with_mstr(mstr);
+            let mut pair = ArnetPair::init(&config, device)?;
+            sketch_dict.apply(&mut pair.sketch, LoadScope::BackboneOnly, device)?;
+            file.state_dict(EncoderRole::Photo)?.apply(
+                &mut pair.photo,
+                LoadScope::BackboneOnly,
+                device,
+            )?;
+            pair
+        }
+        Init::Checkpoint(path) => {
+            let pair = weights::load_pair(path, recipe.heads, device)?;
+            if pair.sketch.mstr.is_some() != recipe.mstr {
+                bail!(
+                    "{}: the checkpoint {} MSTR but --mstr was {}; start a full model from \
+                     --init-backbone instead",
+                    path.display(),
+                    if recipe.mstr { "has no" } else { "has" },
+                    if recipe.mstr { "given" } else { "not given" },
+                );
+            }
+            pair
+        }
+    };
+    Ok(pair)
+}
+
+/// Names the recipe fields that differ between two runs (the epoch count is not a field).
+fn recipe_differences(saved: &Recipe, asked: &Recipe) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(saved), serde_json::to_value(asked))
+    else {
+        return vec!["(unreadable)".into()];
+    };
+    a.iter()
+        .filter(|(key, value)| b.get(*key) != Some(value))
+        .map(|(key, value)| {
+            let asked = b.get(key).map(ToString::to_string).unwrap_or_default();
+            format!("{key}: run has {value}, asked {asked}")
+        })
+        .collect()
+}
+
+/// Mean of each loss term over an epoch.
+#[derive(Debug, Default)]
+struct LossSums {
+    steps: usize,
+    total: f64,
+    multi_modal: f64,
+    inter_sample: f64,
+    intra_sketch: f64,
+    intra_photo: f64,
+    recycling: f64,
+    has_recycling: bool,
+    has_intra: bool,
+}
+
+impl LossSums {
+    fn mean(&self, value: f64) -> Option<f64> {
+        (self.steps > 0).then(|| value / self.steps as f64)
+    }
+}
+
+fn scalar(tensor: &Tensor<1>) -> f64 {
+    let values = tensor
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 scalar");
+    f64::from(values[0])
+}
+
+/// One optimisation step; returns the updated pair.
+fn train_step(
+    pair: ArnetPair,
+    optimizer: &mut ModuleOptimizer,
+    batch: &Batch,
+    recipe: &Recipe,
+    size: usize,
+    device: &Device,
+    sums: &mut LossSums,
+) -> anyhow::Result<ArnetPair> {
+    let tensor = |values: &[f32]| {
+        Tensor::<4>::from_data(
+            TensorData::new(values.to_vec(), [batch.len, 3, size, size]),
+            device,
+        )
+    };
+    let total = match recipe.objective {
+        Objective::Triplet => {
+            let sketches = pair.sketch.forward(tensor(&batch.sketches)).embedding;
+            let photos = pair.photo.forward(tensor(&batch.photos)).embedding;
+            let loss = triplet_loss(sketches, photos, recipe.triplet_margin);
+            sums.multi_modal += scalar(&loss);
+            loss
+        }
+        Objective::Arnet => {
+            let loss = if recipe.uses_augmented_views() {
+                let views = FourViews::compute(
+                    &pair,
+                    tensor(&batch.sketches),
+                    tensor(&batch.sketches_augmented),
+                    tensor(&batch.photos),
+                    tensor(&batch.photos_augmented),
+                );
+                sums.has_intra = true;
+                ArnetLoss::compute(&pair, &views, recipe.temperature)
+            } else {
+                let sketch = pair.sketch.forward(tensor(&batch.sketches));
+                let photo = pair.photo.forward(tensor(&batch.photos));
+                ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.temperature)
+            };
+            sums.multi_modal += scalar(&loss.multi_modal);
+            sums.inter_sample += scalar(&loss.inter_sample);
+            sums.intra_sketch += scalar(&loss.intra_sketch);
+            sums.intra_photo += scalar(&loss.intra_photo);
+            for term in [&loss.recycling_sketch, &loss.recycling_photo]
+                .into_iter()
+                .flatten()
+            {
+                sums.recycling += scalar(term);
+                sums.has_recycling = true;
+            }
+            loss.total
+        }
+    };
+    let value = scalar(&total);
+    if !value.is_finite() {
+        bail!(
+            "the loss became {value} (learning rate {} too high?); the last finished epoch's \
+             checkpoint is intact",
+            recipe.learning_rate
+        );
+    }
+    sums.total += value;
+    sums.steps += 1;
+    let grads = GradientsParams::from_grads(total.backward(), &pair);
+    Ok(optimizer.step(recipe.learning_rate, pair, grads))
+}
+
+/// Seed of Burn's generator for `epoch` (dropout in MSTR).
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    Rng::for_item(seed, DROPOUT_STREAM, epoch as u64).next_u64()
+}
+
+/// Trains (or resumes) a run; see the module docs of [`crate::checkpoint`] for the files.
+pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
+    let recipe = &options.recipe;
+    recipe.validate().map_err(anyhow::Error::msg)?;
+    let device = options.backend.device()?;
+    if !options.data.is_dir() {
+        bail!("{}: not a folder", options.data.display());
+    }
+    let run = RunDir::new(&options.out);
+    let previous = run.read_state()?;
+    match (&previous, options.resume) {
+        (Some(_), false) => bail!(
+            "{}: already holds a training run; pass --resume to continue it or choose another --out",
+            options.out.display()
+        ),
+        (None, true) => bail!(
+            "{}: nothing to resume (no {})",
+            options.out.display(),
+            run.state().display()
+        ),
+        (Some(_), true) => {
+            let text = std::fs::read_to_string(run.recipe())
+                .with_context(|| format!("{}", run.recipe().display()))?;
+            let saved: Recipe = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a recipe", run.recipe().display()))?;
+            let differences = recipe_differences(&saved, recipe);
+            if !differences.is_empty() {
+                bail!(
+                    "{}: --resume needs the same recipe as the interrupted run; differs in {}",
+                    run.recipe().display(),
+                    differences.join("; ")
+                );
+            }
+        }
+        (None, false) => {
+            std::fs::create_dir_all(&options.out)
+                .with_context(|| format!("creating {}", options.out.display()))?;
+            arnet_model::fsutil::write_atomic(&run.recipe(), &serde_json::to_vec_pretty(recipe)?)
+                .with_context(|| format!("{}", run.recipe().display()))?;
+        }
+    }
+
+    // The data, checked first: every problem is listed, none stops the run.
+    let (report, mut splits) = dataset::check_folder(&options.data);
+    eprint!("{report}");
+    let train_split = splits.remove(&SplitName::Train).unwrap_or_default();
+    let (train_split, val_split) = match splits.remove(&SplitName::Val) {
+        Some(val) if !val.sketches.is_empty() => (train_split, val),
+        _ => {
+            let (train, val) = carve_validation(&train_split, recipe.val_fraction, recipe.seed)?;
+            eprintln!(
+                "validation: {} sketches / {} photos held out of train (seed {}, --val-fraction {})",
+                val.sketches.len(),
+                val.photos.len(),
+                recipe.seed,
+                recipe.val_fraction
+            );
+            (train, val)
+        }
+    };
+    if train_split.sketches.len() < 2 {
+        bail!(
+            "{}: the training split has {} usable sketch(es); at least 2 are needed",
+            options.data.display(),
+            train_split.sketches.len()
+        );
+    }
+    let test_split = splits
+        .remove(&SplitName::Test)
+        .filter(|s| !s.sketches.is_empty());
+
+    // The model and optimiser.
+    let train_device = device.clone().autodiff();
+    train_device.seed(recipe.seed);
+    let mut pair = initial_pair(recipe, &train_device)?;
+    assign_stable_ids(&mut pair);
+    let mut optimizer = AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .with_weight_decay(Some(WeightDecayConfig {
+            penalty: recipe.weight_decay as f32,
+        }))
+        .init();
+    let size = input_size(&pair.sketch);
+    let workers = options.workers.max(1);
+    let data = TrainData::load(&train_split, size, workers)?;
+    let val = prepare(&val_split, size, workers).context("loading validation images")?;
+    let test = match &test_split {
+        Some(split) => Some(prepare(split, size, workers).context("loading test images")?),
+        None => None,
+    };
+    let evaluate = |pair: &ArnetPair, split: &PreparedSplit| {
+        evaluate_prepared(pair, split, options.eval_batch_size, &device)
+    };
+
+    let mut state = match previous {
+        Some(state) => {
+            optimizer = run.load_checkpoint(&state, &mut pair, optimizer, &train_device)?;
+            eprintln!(
+                "resuming {} after epoch {}",
+                options.out.display(),
+                state.epochs_done
+            );
+            state
+        }
+        None => {
+            let untrained = pair.valid();
+            let history = vec![EpochMetrics {
+                epoch: 0,
+                loss: None,
+                multi_modal: None,
+                inter_sample: None,
+                intra_sketch: None,
+                intra_photo: None,
+                recycling: None,
+                val: evaluate(&untrained, &val),
+                seconds: 0.0,
+                pairs_per_second: 0.0,
+            }];
+            RunState {
+                format: STATE_FORMAT.into(),
+                epochs_done: 0,
+                best: None,
+                untrained_test: test.as_ref().map(|t| evaluate(&untrained, t)),
+                history,
+                model_file: String::new(),
+                optimizer_file: String::new(),
+            }
+        }
+    };
+    if let Some(first) = state.history.first() {
+        eprintln!(
+            "untrained: val Acc@1 {:.2}%  Acc@10 {:.2}%",
+            first.val.acc1, first.val.acc10
+        );
+    }
+
+    for epoch in state.epochs_done..options.epochs {
+        train_device.seed(epoch_seed(recipe.seed, epoch));
+        let plan = epoch_batches(data.len(), recipe.batch_size, recipe.seed, epoch);
+        let progress = if options.show_progress {
+            ProgressBar::new(plan.len() as u64)
+        } else {
+            ProgressBar::hidden()
+        };
+        progress.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} steps, {msg} (eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        progress.set_prefix(format!("epoch {}/{}", epoch + 1, options.epochs));
+        let pairs: usize = plan.iter().map(Vec::len).sum();
+        let started = Instant::now();
+        let mut sums = LossSums::default();
+        pair = std::thread::scope(|scope| -> anyhow::Result<ArnetPair> {
+            let mut pair = pair;
+            let batches = prefetch(scope, &data, recipe, plan, epoch, size, workers);
+            for batch in batches {
+                pair = train_step(
+                    pair,
+                    &mut optimizer,
+                    &batch,
+                    recipe,
+                    size,
+                    &train_device,
+                    &mut sums,
+                )?;
+                progress.inc(1);
+                progress.set_message(format!("loss {:.4}", sums.total / sums.steps as f64));
+            }
+            Ok(pair)
+        })?;
+        progress.finish_and_clear();
+        let seconds = started.elapsed().as_secs_f64();
+        let mut eval_pair = pair.valid();
+        let metrics = EpochMetrics {
+            epoch: epoch + 1,
+            loss: sums.mean(sums.total),
+            multi_modal: sums.mean(sums.multi_modal),
+            inter_sample: (recipe.objective == Objective::Arnet)
+                .then(|| sums.mean(sums.inter_sample))
+                .flatten(),
+            intra_sketch: sums
+                .has_intra
+                .then(|| sums.mean(sums.intra_sketch))
+                .flatten(),
+            intra_photo: sums
+                .has_intra
+                .then(|| sums.mean(sums.intra_photo))
+                .flatten(),
+            recycling: sums
+                .has_recycling
+                .then(|| sums.mean(sums.recycling))
+                .flatten(),
+            val: evaluate(&eval_pair, &val),
+            seconds,
+            pairs_per_second: pairs as f64 / seconds.max(1e-9),
+        };
+        let improved = state
+            .best
+            .as_ref()
+            .is_none_or(|best| metrics.val.better_than(&best.val));
+        eprintln!(
+            "epoch {}/{}: loss {:.4}  val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({:.0} s, {:.1} pairs/s){}",
+            epoch + 1,
+            options.epochs,
+            metrics.loss.unwrap_or(f64::NAN),
+            metrics.val.acc1,
+            metrics.val.acc5,
+            metrics.val.acc10,
+            seconds,
+            metrics.pairs_per_second,
+            if improved { "  best so far" } else { "" }
+        );
+        if improved {
+            weights::save_pair(&mut eval_pair, &run.best_weights())?;
+            state.best = Some(Best {
+                epoch: epoch + 1,
+                val: metrics.val,
+            });
+            write_best_report(&run, &state, None)?;
+        }
+        state.history.push(metrics);
+        state.epochs_done = epoch + 1;
+        metrics::write_all(&options.out, &state.history)?;
+        run.save_checkpoint(&mut pair, &optimizer, &mut state)?;
+    }
+
+    // The best model on the test split, reloaded from the file the user gets.
+    let test_accuracy = match (&test, &state.best) {
+        (Some(test), Some(_)) => {
+            let best = weights::load_pair(&run.best_weights(), None, &device)?;
+            let accuracy = evaluate(&best, test);
+            write_best_report(&run, &state, Some(&accuracy))?;
+            Some(accuracy)
+        }
+        _ => None,
+    };
+    if let Some(best) = &state.best {
+        eprintln!(
+            "best: epoch {} (val Acc@1 {:.2}%) -> {}",
+            best.epoch,
+            best.val.acc1,
+            run.best_weights().display()
+        );
+    }
+    if let (Some(accuracy), Some(untrained)) = (&test_accuracy, &state.untrained_test) {
+        eprintln!(
+            "test: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  (untrained: Acc@1 {:.2}%)",
+            accuracy.acc1, accuracy.acc5, accuracy.acc10, untrained.acc1
+        );
+    }
+    Ok(TrainSummary {
+        best: state.best.clone(),
+        untrained_test: state.untrained_test,
+        test: test_accuracy,
+        history: state.history,
+        last: pair.valid(),
+    })
+}
+
+fn write_best_report(
+    run: &RunDir,
+    state: &RunState,
+    test: Option<&Accuracy>,
+) -> anyhow::Result<()> {
+    let Some(best) = &state.best else {
+        return Ok(());
+    };
+    let report = BestReport {
+        epoch: best.epoch,
+        val: &best.val,
+        test,
+        untrained_test: state.untrained_test.as_ref(),
+        weights: "best.safetensors",
+    };
+    arnet_model::fsutil::write_atomic(&run.best_report(), &serde_json::to_vec_pretty(&report)?)
+        .with_context(|| format!("{}", run.best_report().display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(photos: usize, sketches_each: usize) -> Split {
+        Split {
+            photos: (0..photos)
+                .map(|i| PathBuf::from(format!("B/{i}.png")))
+                .collect(),
+            sketches: (0..photos * sketches_each)
+                .map(|k| SketchEntry {
+                    path: PathBuf::from(format!("A/{}_{}.png", k / sketches_each, k)),
+                    photo: k / sketches_each,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn validation_carve_moves_whole_photos_and_is_seeded() {
+        let all = split(20, 3);
+        let (train, val) = carve_validation(&all, 0.1, 5).unwrap();
+        assert_eq!((train.photos.len(), val.photos.len()), (18, 2));
+        assert_eq!((train.sketches.len(), val.sketches.len()), (54, 6));
+        for part in [&train, &val] {
+            for s in &part.sketches {
+                let photo = part.photos[s.photo].file_stem().unwrap().to_str().unwrap();
+                assert!(
+                    s.path.to_str().unwrap().starts_with(&format!("A/{photo}_")),
+                    "sketch follows its photo"
+                );
+            }
+        }
+        assert_eq!(carve_validation(&all, 0.1, 5).unwrap().1, val);
+        assert!(carve_validation(&split(2, 1), 0.1, 0).is_err());
+    }
+}

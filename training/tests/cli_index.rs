@@ -1,0 +1,159 @@
+//! `arnet index`: the headless gallery indexing the app shares, with its exact JSON line, the
+//! cache's incremental updates, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
+use image::{Rgb, RgbImage};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arnet-cli-index-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tiny_weights(path: &Path, seed: u64) {
+    let device = Backend::Cpu.device().unwrap();
+    device.seed(seed);
+    let config = ArnetEncoderConfig::new(VitConfig::custom(32, 8, 32, 1, 2));
+    let mut pair = ArnetPair::init(&config, &device).unwrap();
+    weights::save_pair(&mut pair, path).unwrap();
+}
+
+fn photo(path: &Path, shade: u8) {
+    RgbImage::from_fn(40, 40, |x, y| {
+        if (8..32).contains(&x) && (6..36).contains(&y) {
+            Rgb([shade, 80, 255 - shade])
+        } else {
+            Rgb([255; 3])
+        }
+    })
+    .save(path)
+    .unwrap();
+}
+
+fn index(cache: &Path, weights: &Path, gallery: &Path) -> (Output, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .env("ARNET_CACHE_DIR", cache)
+        .args(["index", "--weights"])
+        .arg(weights)
+        .arg("--gallery")
+        .arg(gallery)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    let json = serde_json::from_str(&last).unwrap_or(serde_json::Value::Null);
+    (out, json)
+}
+
+#[test]
+fn index_reuses_the_cache_and_follows_added_changed_removed_and_broken_files() {
+    let dir = scratch("incremental");
+    let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
+    tiny_weights(&weights, 1);
+    std::fs::create_dir_all(gallery.join("sub")).unwrap();
+    for i in 0..5u8 {
+        photo(&gallery.join(format!("p{i}.png")), i * 40);
+    }
+    photo(&gallery.join("sub/nested.png"), 200);
+    std::fs::write(gallery.join("broken.jpg"), b"\xFF\xD8\xFF garbage").unwrap();
+    std::fs::write(gallery.join("notes.txt"), b"not an image").unwrap();
+
+    let (out, json) = index(&cache, &weights, &gallery);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json["indexed"], 6);
+    assert_eq!(json["cached"], 0);
+    let skipped = json["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{json}");
+    assert!(skipped[0]["path"].as_str().unwrap().ends_with("broken.jpg"));
+    assert!(!skipped[0]["reason"].as_str().unwrap().is_empty());
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["cached", "indexed", "skipped"]);
+
+    let (_, json) = index(&cache, &weights, &gallery);
+    assert_eq!(
+        (json["indexed"].as_u64(), json["cached"].as_u64()),
+        (Some(6), Some(6))
+    );
+
+    // One added, one changed (size differs), one removed.
+    photo(&gallery.join("p5.png"), 77);
+    RgbImage::from_pixel(44, 44, Rgb([9, 9, 9]))
+        .save(gallery.join("p0.png"))
+        .unwrap();
+    std::fs::remove_file(gallery.join("p1.png")).unwrap();
+    let (_, json) = index(&cache, &weights, &gallery);
+    assert_eq!(
+        (json["indexed"].as_u64(), json["cached"].as_u64()),
+        (Some(6), Some(4))
+    );
+
+    // Another model never reuses these embeddings.
+    let other = dir.join("other.safetensors");
+    tiny_weights(&other, 2);
+    let (_, json) = index(&cache, &other, &gallery);
+    assert_eq!(
+        (json["indexed"].as_u64(), json["cached"].as_u64()),
+        (Some(6), Some(0))
+    );
+
+    // A corrupt cache is rebuilt, not fatal.
+    for entry in walk(&cache) {
+        std::fs::write(entry, b"corrupt").unwrap();
+    }
+    let (out, json) = index(&cache, &weights, &gallery);
+    assert!(out.status.success());
+    assert_eq!(
+        (json["indexed"].as_u64(), json["cached"].as_u64()),
+        (Some(6), Some(0))
+    );
+    let (_, json) = index(&cache, &weights, &gallery);
+    assert_eq!(json["cached"], 6, "the rebuilt cache is used");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn index_fails_only_when_the_gallery_or_weights_cannot_be_read() {
+    let dir = scratch("bad");
+    let weights = dir.join("w.safetensors");
+    tiny_weights(&weights, 1);
+    let (out, _) = index(&dir.join("cache"), &weights, &dir.join("missing"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+    let bad = dir.join("bad.safetensors");
+    std::fs::write(&bad, b"nonsense").unwrap();
+    let (out, _) = index(&dir.join("cache"), &bad, &dir);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.safetensors"));
+    // An empty folder is a valid (empty) gallery.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (out, json) = index(&dir.join("cache"), &weights, &empty);
+    assert!(out.status.success());
+    assert_eq!(json["indexed"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,324 @@
+//! `arnet train` on generated data: it learns, it resumes to the same result, its files
+//! reload, and its CLI keeps its flags.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use arnet_model::burn::tensor::Device;
+use arnet_model::embed::embed_inputs;
+use arnet_model::params::collect_host;
+use arnet_model::preprocess::load_model_input;
+use arnet_model::{ArnetPair, Backend, weights};
+use arnet_training::recipe::{Objective, Preset, Recipe, Views};
+use arnet_training::synth::{SynthOptions, generate};
+use arnet_training::train::{TrainOptions, TrainSummary, train};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arnet-train-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// 40 garments (30 train, 10 test), 2 sketches each; generated once per test binary.
+fn data() -> &'static Path {
+    static DATA: OnceLock<PathBuf> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = scratch("data");
+        generate(&SynthOptions {
+            out: dir.clone(),
+            photos: 40,
+            sketches_per_photo: 2,
+            seed: 5,
+            test_fraction: 0.25,
+            stroke_lists: false,
+        })
+        .unwrap();
+        dir
+    })
+}
+
+/// A ViT small enough to train in seconds: 32 px, 8 px patches, 32 wide, 1 block.
+fn tiny_recipe() -> Recipe {
+    Recipe {
+        preset: Preset::VitTi,
+        image_size: Some(32),
+        patch_size: Some(8),
+        embed_dim: Some(32),
+        depth: Some(1),
+        heads: Some(2),
+        batch_size: 8,
+        learning_rate: 1e-3,
+        seed: 3,
+        val_fraction: 0.2,
+        ..Recipe::default()
+    }
+}
+
+fn options(out: &Path, recipe: Recipe, epochs: usize, resume: bool) -> TrainOptions {
+    TrainOptions {
+        data: data().to_path_buf(),
+        out: out.to_path_buf(),
+        backend: Backend::Cpu,
+        recipe,
+        epochs,
+        resume,
+        workers: 2,
+        eval_batch_size: 32,
+        show_progress: false,
+    }
+}
+
+fn run(out: &Path, recipe: Recipe, epochs: usize, resume: bool) -> TrainSummary {
+    train(&options(out, recipe, epochs, resume)).unwrap()
+}
+
+fn embeddings(pair: &ArnetPair, device: &Device) -> Vec<Vec<f32>> {
+    let inputs: Vec<Vec<f32>> = std::fs::read_dir(data().join("testA"))
+        .unwrap()
+        .take(6)
+        .map(|e| load_model_input(&e.unwrap().path(), 32).unwrap())
+        .collect();
+    embed_inputs(&pair.sketch, &inputs, 4, device)
+}
+
+#[test]
+fn training_lowers_the_loss_and_beats_the_untrained_model_on_held_out_sketches() {
+    let out = scratch("learns");
+    let summary = run(&out, tiny_recipe(), 8, false);
+    let losses: Vec<f64> = summary.history.iter().filter_map(|m| m.loss).collect();
+    assert_eq!(losses.len(), 8);
+    assert!(
+        losses[7] < 0.8 * losses[0],
+        "the loss falls over 8 epochs: {losses:?}"
+    );
+    let (untrained, trained) = (summary.untrained_test.unwrap(), summary.test.unwrap());
+    assert_eq!(trained.photos, 10);
+    assert!(
+        trained.acc1 > untrained.acc1 + 10.0,
+        "test Acc@1 {} vs untrained {}",
+        trained.acc1,
+        untrained.acc1
+    );
+    for file in [
+        "best.safetensors",
+        "best.json",
+        "metrics.csv",
+        "curves.png",
+        "recipe.json",
+    ] {
+        assert!(out.join(file).is_file(), "{file} written");
+    }
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 9,
+        "header, untrained row, 8 epochs"
+    );
+    let best: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("best.json")).unwrap()).unwrap();
+    assert_eq!(best["test"]["acc1"].as_f64().unwrap(), trained.acc1);
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
+    let (straight, resumed) = (scratch("straight"), scratch("resumed"));
+    // MSTR included: its dropout draws from Burn's generator, re-seeded per epoch.
+    let recipe = Recipe {
+        mstr: true,
+        mstr_feedforward: 64,
+        ..tiny_recipe()
+    };
+    let a = run(&straight, recipe.clone(), 3, false);
+    run(&resumed, recipe.clone(), 2, false);
+    let b = run(&resumed, recipe, 3, true);
+    let device = Backend::Cpu.device().unwrap();
+    let (mut pa, mut pb) = (a.last, b.last);
+    let (ta, tb) = (collect_host(&mut pa), collect_host(&mut pb));
+    assert_eq!(ta.len(), tb.len());
+    for ((name, x), (_, y)) in ta.iter().zip(&tb) {
+        assert_eq!(x.data, y.data, "{name} differs after resuming");
+    }
+    assert_eq!(a.history, b.history, "the same metrics, epoch by epoch");
+    assert!(a.history.iter().skip(1).all(|m| m.recycling.is_some()));
+    assert_eq!(embeddings(&pa, &device), embeddings(&pb, &device));
+    for dir in [straight, resumed] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_saved_checkpoint_reloads_to_identical_embeddings() {
+    let out = scratch("reload");
+    let summary = run(&out, tiny_recipe(), 1, false);
+    let device = Backend::Cpu.device().unwrap();
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("checkpoint/state.json")).unwrap()).unwrap();
+    let model_file = out
+        .join("checkpoint")
+        .join(state["model_file"].as_str().unwrap());
+    let reloaded = weights::load_pair(&model_file, None, &device).unwrap();
+    assert_eq!(
+        embeddings(&summary.last, &device),
+        embeddings(&reloaded, &device)
+    );
+    // With one epoch the best model is the last one.
+    let best = weights::load_pair(&out.join("best.safetensors"), None, &device).unwrap();
+    assert_eq!(
+        embeddings(&summary.last, &device),
+        embeddings(&best, &device)
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn resume_refuses_what_it_cannot_continue() {
+    let out = scratch("refuse");
+    let error = train(&options(&out, tiny_recipe(), 1, true)).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("nothing to resume"),
+        "{error:#}"
+    );
+    run(&out, tiny_recipe(), 1, false);
+    let error = train(&options(&out, tiny_recipe(), 2, false)).unwrap_err();
+    assert!(format!("{error:#}").contains("--resume"), "{error:#}");
+    let other = Recipe {
+        learning_rate: 5e-4,
+        ..tiny_recipe()
+    };
+    let error = train(&options(&out, other, 2, true)).unwrap_err();
+    assert!(format!("{error:#}").contains("learning_rate"), "{error:#}");
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn ablation_objectives_train() {
+    for (name, recipe) in [
+        (
+            "triplet",
+            Recipe {
+                objective: Objective::Triplet,
+                views: Views::Single,
+                ..tiny_recipe()
+            },
+        ),
+        (
+            "single",
+            Recipe {
+                views: Views::Single,
+                ..tiny_recipe()
+            },
+        ),
+    ] {
+        let out = scratch(name);
+        let summary = run(&out, recipe, 1, false);
+        let epoch = &summary.history[1];
+        assert!(
+            epoch.loss.unwrap().is_finite() && epoch.loss.unwrap() > 0.0,
+            "{name}"
+        );
+        assert_eq!(
+            epoch.intra_sketch, None,
+            "{name}: no augmented view, no intra term"
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
+
+#[test]
+fn cli_trains_and_its_output_loads_in_embed_and_eval() {
+    let out = scratch("cli");
+    let arnet = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_arnet"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let data = data().to_str().unwrap();
+    let out_str = out.to_str().unwrap();
+    let result = arnet(&[
+        "train",
+        "--data",
+        data,
+        "--out",
+        out_str,
+        "--device",
+        "cpu",
+        "--preset",
+        "vit-ti",
+        "--image-size",
+        "32",
+        "--patch-size",
+        "8",
+        "--embed-dim",
+        "32",
+        "--depth",
+        "1",
+        "--heads",
+        "2",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--lr",
+        "1e-3",
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("epoch 1/1"), "{stderr}");
+    let best = out.join("best.safetensors");
+    let eval = arnet(&[
+        "eval",
+        "--data",
+        data,
+        "--weights",
+        best.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(json["photos"], 10);
+    let sketch = Path::new(data).join("testA/00031_01.png");
+    let embed = arnet(&[
+        "embed",
+        "--weights",
+        best.to_str().unwrap(),
+        sketch.to_str().unwrap(),
+    ]);
+    assert!(
+        embed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&embed.stderr)
+    );
+    // The same run again without --resume is refused, and nothing is overwritten.
+    let before = std::fs::read(&best).unwrap();
+    let again = arnet(&["train", "--data", data, "--out", out_str, "--epochs", "1"]);
+    assert!(!again.status.success());
+    assert_eq!(std::fs::read(&best).unwrap(), before);
+    let fresh = scratch("cli-cuda");
+    let absent = arnet(&[
+        "train",
+        "--data",
+        data,
+        "--out",
+        fresh.to_str().unwrap(),
+        "--device",
+        "cuda",
+    ]);
+    assert!(!absent.status.success());
+    assert!(
+        String::from_utf8_lossy(&absent.stderr).contains("cuda"),
+        "{}",
+        String::from_utf8_lossy(&absent.stderr)
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
