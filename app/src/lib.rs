@@ -500,7 +500,7 @@ impl SketchApp {
             {
                 self.save_sketch(&file);
             }
-            if self.using_demo() {
+            if self.using_demo() && assets::demo_weights().exists() {
                 ui.label(
                     egui::RichText::new(
                         "demo gallery, demo model — open your own folder / weights",
@@ -563,7 +563,10 @@ impl SketchApp {
                 if response.drag_started()
                     && let Some(p) = pointer
                 {
-                    self.drawing = Some(vec![p]);
+                    // egui reports a drag once the pointer has moved a few pixels: start the
+                    // stroke where the button went down, not where the drag was recognised.
+                    let origin = ui.input(|i| i.pointer.press_origin()).map(to_unit);
+                    self.drawing = Some(origin.into_iter().chain([p]).collect());
                 }
                 if response.dragged()
                     && let (Some(points), Some(p)) = (&mut self.drawing, pointer)
@@ -815,6 +818,9 @@ impl SketchApp {
             match &self.gallery {
                 GalleryStatus::None => {
                     ui.label("no gallery");
+                }
+                GalleryStatus::Indexing { .. } if matches!(self.model, ModelStatus::Failed(_)) => {
+                    ui.label("gallery waits for a model");
                 }
                 GalleryStatus::Indexing { done, total, .. } => {
                     let fraction = if *total == 0 {

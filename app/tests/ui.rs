@@ -38,7 +38,7 @@ fn gallery(dir: &Path, count: u32, broken: bool) -> PathBuf {
         let image = RgbImage::from_fn(48, 48, |x, y| {
             let inside = x > 4 + i && x < 40 && y > 8 && y < 44 - i;
             if inside {
-                Rgb([(i * 40) as u8, 90, 200 - (i * 20) as u8])
+                Rgb([(i * 40 % 256) as u8, 90, (i * 20 % 200) as u8])
             } else {
                 Rgb([255, 255, 255])
             }

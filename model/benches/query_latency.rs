@@ -65,7 +65,7 @@ fn main() {
             .init(&device)
             .expect("encoder builds");
         let size = embed::input_size(&encoder);
-        let mut query = || {
+        let query = || {
             let raster = rasterize(&strokes, 224);
             let input = model_input(&raster, size);
             let embedding = encoder

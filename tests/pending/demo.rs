@@ -1,3 +1,5 @@
+// Not compiled yet: moves to tests/tests/ once scripts/make_demo.sh produces a model that
+// retrieves; set the two thresholds from its measured Acc@1 (see README, "The bundled demo").
 //! The bundled demo (`assets/demo`, made by `scripts/make_demo.sh`): the demo model finds the
 //! right photo of the held-out demo gallery, from the generated sketches and from app-style
 //! sketches rasterised by the app's own canvas code, far above an untrained model of the same
