@@ -166,12 +166,10 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
 }
 
 fn run_search(args: SearchArgs) -> anyhow::Result<()> {
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(&args.gallery)
-        .with_context(|| format!("{}: cannot read gallery folder", args.gallery.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && dataset::is_image_path(p))
-        .collect();
-    photos.sort();
+    use arnet_model::gallery;
+    if !args.gallery.is_dir() {
+        anyhow::bail!("{}: not a folder", args.gallery.display());
+    }
     let (pair, device) = args.model.load()?;
     let size = embed::input_size(&pair.photo);
     let sketches = args
@@ -179,22 +177,30 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| load_model_input(p, size))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut usable = Vec::new();
-    let mut inputs = Vec::new();
-    for photo in photos {
-        match load_model_input(&photo, size) {
-            Ok(input) => {
-                usable.push(photo);
-                inputs.push(input);
-            }
-            Err(e) => eprintln!("warning: skipped {e}"),
-        }
+    // The gallery goes through the index and its cache, shared with the app and `arnet index`.
+    let settings = gallery::IndexSettings {
+        cache_dir: gallery::default_cache_dir(),
+        model_id: gallery::model_identity(&args.model.weights, args.model.run.heads)
+            .with_context(|| format!("{}", args.model.weights.display()))?,
+        batch_size: args.model.run.batch_size,
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let index =
+        gallery::index_gallery(&args.gallery, &pair.photo, &device, &settings, &mut |_| {
+            true
+        })?;
+    for skipped in &index.skipped {
+        eprintln!(
+            "warning: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
     }
-    if usable.is_empty() {
+    if index.photos.is_empty() {
         anyhow::bail!("{}: no readable photos", args.gallery.display());
     }
-    let embedded = embed::embed_inputs(&pair.photo, &inputs, args.model.run.batch_size, &device);
-    let gallery = arnet_model::retrieval::EmbeddingMatrix::from_rows(&embedded);
+    let usable = &index.photos;
+    let gallery = &index.embeddings;
     let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.run.batch_size, &device);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -9,6 +9,10 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .env(
+            "ARNET_CACHE_DIR",
+            std::env::temp_dir().join(format!("arnet-cli-data-cache-{}", std::process::id())),
+        )
         .args(args)
         .output()
         .expect("arnet runs")
