@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{embed_inputs, input_size};
 use crate::encoder::ArnetEncoder;
+use crate::parallel::parallel_map;
 use crate::preprocess::load_model_input;
 use crate::retrieval::{EmbeddingMatrix, Hit};
 
@@ -342,11 +343,9 @@ pub fn index_gallery(
         if cancelled {
             break;
         }
-        let decoded = decode_parallel(
-            chunk.iter().map(|&i| keyed[i].0.as_path()).collect(),
-            size,
-            settings.workers,
-        );
+        let decoded = parallel_map(chunk.len(), settings.workers, |k| {
+            load_model_input(&keyed[chunk[k]].0, size).map_err(|e| e.to_string())
+        });
         let mut inputs = Vec::new();
         let mut owners = Vec::new();
         for (&i, result) in chunk.iter().zip(decoded) {
@@ -398,31 +397,6 @@ pub fn index_gallery(
         embeddings,
         skipped,
         cached,
-    })
-}
-
-/// Decodes and prepares images on `workers` threads, in order; errors as text.
-fn decode_parallel(
-    paths: Vec<&Path>,
-    size: usize,
-    workers: usize,
-) -> Vec<Result<Vec<f32>, String>> {
-    let chunk = paths.len().div_ceil(workers.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| load_model_input(p, size).map_err(|e| e.to_string()))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("decode worker panicked"))
-            .collect()
     })
 }
 

@@ -21,6 +21,7 @@ pub mod fsutil;
 pub mod gallery;
 pub mod loss;
 pub mod mstr;
+pub mod parallel;
 pub mod params;
 pub mod preprocess;
 pub mod raster;

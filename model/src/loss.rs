@@ -140,16 +140,7 @@ impl ArnetLoss {
     ///
     /// The recycling loss is computed on the anchor views.
     pub fn compute(pair: &ArnetPair, views: &FourViews, temperature: f64) -> Self {
-        let multi_modal = info_nce(
-            views.sketch.embedding.clone(),
-            views.photo.embedding.clone(),
-            temperature,
-        );
-        let inter_sample = info_nce(
-            views.sketch.class_feature.clone(),
-            views.photo.class_feature.clone(),
-            temperature,
-        );
+        let anchors = Self::compute_single_view(pair, &views.sketch, &views.photo, temperature);
         let intra_sketch = info_nce(
             views.sketch.class_feature.clone(),
             views.sketch_augmented.class_feature.clone(),
@@ -160,21 +151,11 @@ impl ArnetLoss {
             views.photo_augmented.class_feature.clone(),
             temperature,
         );
-        let recycling_sketch = recycling(&pair.sketch, &views.sketch);
-        let recycling_photo = recycling(&pair.photo, &views.photo);
-        let mut total =
-            multi_modal.clone() + inter_sample.clone() + intra_sketch.clone() + intra_photo.clone();
-        for term in [&recycling_sketch, &recycling_photo].into_iter().flatten() {
-            total = total + term.clone();
-        }
         Self {
-            total,
-            multi_modal,
-            inter_sample,
+            total: anchors.total + intra_sketch.clone() + intra_photo.clone(),
             intra_sketch,
             intra_photo,
-            recycling_sketch,
-            recycling_photo,
+            ..anchors
         }
     }
 }

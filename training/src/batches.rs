@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use anyhow::Context;
+pub use arnet_model::parallel::parallel_map;
 use arnet_model::preprocess::{decode_rgb, model_input};
 use image::RgbImage;
 
@@ -24,24 +25,10 @@ const AUGMENT_STREAM: u64 = 12;
 /// Decodes `paths` on `workers` threads, in order; the first unreadable file is an error
 /// naming it (the folder check has already removed the ones it could not read).
 pub fn decode_all(paths: &[PathBuf], workers: usize) -> anyhow::Result<Vec<RgbImage>> {
-    let chunk = paths.len().div_ceil(workers.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| decode_rgb(p).map_err(anyhow::Error::from))
-                        .collect::<anyhow::Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut images = Vec::with_capacity(paths.len());
-        for part in parts {
-            images.extend(part.join().expect("decode worker panicked")?);
-        }
-        Ok(images)
-    })
+    parallel_map(paths.len(), workers, |i| decode_rgb(&paths[i]))
+        .into_iter()
+        .map(|image| image.map_err(anyhow::Error::from))
+        .collect()
 }
 
 /// The training split, decoded.
@@ -199,32 +186,6 @@ pub fn prefetch<'scope>(
     receiver
 }
 
-/// `f(0..count)` on `workers` threads, results in order.
-pub fn parallel_map<T: Send>(
-    count: usize,
-    workers: usize,
-    f: impl Fn(usize) -> T + Sync,
-) -> Vec<T> {
-    let chunk = count.div_ceil(workers.max(1)).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = (0..count)
-            .step_by(chunk)
-            .map(|start| {
-                scope.spawn(move || {
-                    (start..(start + chunk).min(count))
-                        .map(f)
-                        .collect::<Vec<T>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("worker panicked"))
-            .collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,10 +204,5 @@ mod tests {
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
         // 9 samples in batches of 4: 4 + 4 + 1, the lone sample is dropped.
         assert_eq!(epoch_batches(9, 4, 7, 0).concat().len(), 8);
-    }
-
-    #[test]
-    fn parallel_map_keeps_order() {
-        assert_eq!(parallel_map(7, 3, |i| i * i), vec![0, 1, 4, 9, 16, 25, 36]);
     }
 }

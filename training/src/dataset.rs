@@ -14,15 +14,8 @@ use std::path::{Path, PathBuf};
 
 use arnet_model::preprocess::decode_rgb;
 
-/// File extensions treated as images.
-pub const IMAGE_EXTENSIONS: [&str; 8] = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"];
-
-/// Whether `path` has an image extension.
-pub fn is_image_path(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
+/// The image extensions shared with the gallery index (one list for the whole project).
+pub use arnet_model::gallery::{IMAGE_EXTENSIONS, is_image_path};
 
 /// A data split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -73,6 +73,18 @@ impl RunArgs {
 }
 
 impl ModelArgs {
+    /// How `index` and `search` index a gallery: the app's cache, this model's identity.
+    fn index_settings(&self) -> anyhow::Result<arnet_model::gallery::IndexSettings> {
+        use arnet_model::gallery;
+        Ok(gallery::IndexSettings {
+            cache_dir: gallery::default_cache_dir(),
+            model_id: gallery::model_identity(&self.weights, self.run.heads)
+                .with_context(|| format!("{}", self.weights.display()))?,
+            batch_size: self.run.batch_size,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        })
+    }
+
     fn load(&self) -> anyhow::Result<(arnet_model::ArnetPair, arnet_model::burn::tensor::Device)> {
         let device = self.run.device()?;
         let pair = weights::load_pair(&self.weights, self.run.heads, &device)?;
@@ -178,13 +190,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         .map(|p| load_model_input(p, size))
         .collect::<Result<Vec<_>, _>>()?;
     // The gallery goes through the index and its cache, shared with the app and `arnet index`.
-    let settings = gallery::IndexSettings {
-        cache_dir: gallery::default_cache_dir(),
-        model_id: gallery::model_identity(&args.model.weights, args.model.run.heads)
-            .with_context(|| format!("{}", args.model.weights.display()))?,
-        batch_size: args.model.run.batch_size,
-        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let settings = args.model.index_settings()?;
     let index =
         gallery::index_gallery(&args.gallery, &pair.photo, &device, &settings, &mut |_| {
             true
@@ -510,13 +516,7 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         anyhow::bail!("{}: not a folder", args.gallery.display());
     }
     let (pair, device) = args.model.load()?;
-    let settings = gallery::IndexSettings {
-        cache_dir: gallery::default_cache_dir(),
-        model_id: gallery::model_identity(&args.model.weights, args.model.run.heads)
-            .with_context(|| format!("{}", args.model.weights.display()))?,
-        batch_size: args.model.run.batch_size,
-        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let settings = args.model.index_settings()?;
     let mut last_report = std::time::Instant::now();
     let mut progress = |p: gallery::Progress| {
         if last_report.elapsed().as_secs_f32() > 1.0 || p.done == p.total {
