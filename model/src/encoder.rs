@@ -75,6 +75,31 @@ pub struct EncoderOutput {
 }
 
 impl ArnetEncoder {
+    /// Whether the backbone has a patch-token BatchNorm whose statistics need
+    /// [`calibrate_patch_norm`](Self::calibrate_patch_norm).
+    pub fn has_patch_norm(&self) -> bool {
+        self.encoder.patch_embed.norm.is_some()
+    }
+
+    /// Sets the patch norm's inference statistics from `batches` of images (precise BN; see
+    /// [`crate::patch_norm`]). Does nothing without a patch norm.
+    ///
+    /// # Shapes
+    /// - each batch: `[batch, 3, image_size, image_size]`, values in [0, 1]
+    pub fn calibrate_patch_norm(&mut self, batches: impl IntoIterator<Item = Tensor<4>>) {
+        if !self.has_patch_norm() {
+            return;
+        }
+        let patch_embed = &self.encoder.patch_embed;
+        let mut statistics = crate::patch_norm::PatchNormStatistics::new(self.encoder.embed_dim());
+        for images in batches {
+            statistics.add(patch_embed.proj_tokens(images).detach());
+        }
+        if let Some(norm) = &mut self.encoder.patch_embed.norm {
+            norm.set_statistics(&statistics);
+        }
+    }
+
     /// # Shapes
     /// - images: `[batch, 3, image_size, image_size]`, values in [0, 1]
     pub fn forward(&self, images: Tensor<4>) -> EncoderOutput {
@@ -117,7 +142,8 @@ impl ArnetEncoder {
             .with_embed_dim(vit.embed_dim())
             .with_depth(vit.blocks.len())
             .with_num_heads(first.attn.num_heads)
-            .with_mlp_hidden_dim(first.mlp.fc1.weight.dims()[1]);
+            .with_mlp_hidden_dim(first.mlp.fc1.weight.dims()[1])
+            .with_patch_norm(vit.patch_embed.norm.is_some());
         let mstr = self.mstr.as_ref().map(|m| {
             let layer = &m.scales[0].layers[0];
             MstrConfig::new()

@@ -23,6 +23,7 @@ pub mod loss;
 pub mod mstr;
 pub mod parallel;
 pub mod params;
+pub mod patch_norm;
 pub mod preprocess;
 pub mod raster;
 pub mod retrieval;

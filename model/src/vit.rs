@@ -19,6 +19,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor};
 
 use crate::params::{ParamSlot, VisitParams};
+use crate::patch_norm::TokenBatchNorm;
 
 /// LayerNorm epsilon used by timm's ViT (`partial(nn.LayerNorm, eps=1e-6)`).
 pub const TIMM_LAYER_NORM_EPS: f64 = 1e-6;
@@ -47,6 +48,10 @@ pub struct VitConfig {
     /// Hidden width of each block's MLP (timm: `embed_dim * mlp_ratio`, ratio 4).
     #[config(default = 3072)]
     pub mlp_hidden_dim: usize,
+    /// BatchNorm over the patch tokens after the patch embedding (not in timm's ViTs; what
+    /// lets a small ViT train from scratch, see [`crate::patch_norm`]).
+    #[config(default = false)]
+    pub patch_norm: bool,
 }
 
 impl VitConfig {
@@ -159,6 +164,9 @@ impl VitConfig {
                 .with_stride([self.patch_size, self.patch_size])
                 .with_initializer(small.clone())
                 .init(device),
+                norm: self
+                    .patch_norm
+                    .then(|| TokenBatchNorm::new(self.embed_dim, device)),
             },
             cls_token: small.init([1, 1, self.embed_dim], device),
             pos_embed: small.init([1, self.num_patches() + 1, self.embed_dim], device),
@@ -174,6 +182,8 @@ impl VitConfig {
 pub struct PatchEmbed {
     /// Conv `in_channels -> embed_dim`, kernel = stride = patch size.
     pub proj: Conv2d,
+    /// Optional BatchNorm over the tokens (timm's `PatchEmbed.norm` slot).
+    pub norm: Option<TokenBatchNorm>,
 }
 
 impl PatchEmbed {
@@ -181,6 +191,19 @@ impl PatchEmbed {
     /// - images: `[batch, channels, height, width]`
     /// - output: `[batch, grid * grid, embed_dim]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<3> {
+        let tokens = self.proj_tokens(images);
+        match &self.norm {
+            Some(norm) => norm.forward(tokens),
+            None => tokens,
+        }
+    }
+
+    /// The projected patches before the norm: what the norm's statistics describe.
+    ///
+    /// # Shapes
+    /// - images: `[batch, channels, height, width]`
+    /// - output: `[batch, grid * grid, embed_dim]`
+    pub fn proj_tokens(&self, images: Tensor<4>) -> Tensor<3> {
         let x = self.proj.forward(images); // [B, C, G, G]
         let [batch, channels, grid_h, grid_w] = x.dims();
         x.reshape([batch, channels, grid_h * grid_w])
@@ -341,6 +364,9 @@ impl VisitParams for VisionTransformer {
         self.patch_embed
             .proj
             .visit_params(&format!("{prefix}patch_embed.proj."), visit);
+        if let Some(norm) = &mut self.patch_embed.norm {
+            norm.visit_params(&format!("{prefix}patch_embed.norm."), visit);
+        }
         visit(
             &format!("{prefix}cls_token"),
             ParamSlot::Rank3(&mut self.cls_token),

@@ -380,7 +380,8 @@ impl StateDict {
             .with_embed_dim(embed_dim)
             .with_depth(depth)
             .with_num_heads(num_heads)
-            .with_mlp_hidden_dim(mlp_hidden_dim);
+            .with_mlp_hidden_dim(mlp_hidden_dim)
+            .with_patch_norm(self.shape("encoder.patch_embed.norm.weight").is_some());
         config.validate().map_err(|m| self.config_error(m))?;
         Ok(config)
     }

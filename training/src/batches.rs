@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use anyhow::Context;
+use arnet_model::burn::tensor::{Device, Tensor, TensorData};
 pub use arnet_model::parallel::parallel_map;
 use arnet_model::preprocess::{decode_rgb, model_input};
 use image::RgbImage;
@@ -61,6 +62,29 @@ impl TrainData {
             owners: split.sketches.iter().map(|s| s.photo).collect(),
             sketches,
             photos,
+        })
+    }
+
+    /// The A0 views of every training sketch (`photos == false`) or photo, in batches of at
+    /// most `batch` images on `device`: what the patch norm's statistics are computed from.
+    pub fn anchor_batches<'a>(
+        &'a self,
+        photos: bool,
+        batch: usize,
+        size: usize,
+        device: &'a Device,
+    ) -> impl Iterator<Item = Tensor<4>> + 'a {
+        let anchors = if photos {
+            &self.photo_anchors
+        } else {
+            &self.sketch_anchors
+        };
+        anchors.chunks(batch.max(1)).map(move |chunk| {
+            let values: Vec<f32> = chunk.iter().flatten().copied().collect();
+            Tensor::from_data(
+                TensorData::new(values, [chunk.len(), 3, size, size]),
+                device,
+            )
         })
     }
 

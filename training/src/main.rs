@@ -427,6 +427,11 @@ struct TrainArgs {
     /// Margin of the triplet baseline.
     #[arg(long, default_value_t = 0.2)]
     triplet_margin: f64,
+    /// From scratch, put a BatchNorm over the patch tokens (default true: without it a ViT
+    /// trained from scratch collapses to one embedding; `false` gives timm's plain ViT).
+    /// Ignored with --init-backbone / --init, whose files define the backbone.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    patch_norm: bool,
     /// Threads decoding and augmenting images (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
@@ -477,6 +482,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         seed: args.seed,
         val_fraction: args.val_fraction,
         init,
+        patch_norm: args.patch_norm,
     };
     let workers = args
         .workers

@@ -116,6 +116,14 @@ pub struct Recipe {
     pub val_fraction: f32,
     /// Starting weights.
     pub init: Init,
+    /// From scratch: BatchNorm over the patch tokens (see `arnet_model::patch_norm`); without
+    /// it a ViT trained from scratch collapses. Ignored when the backbone comes from a file.
+    #[serde(default = "default_patch_norm")]
+    pub patch_norm: bool,
+}
+
+fn default_patch_norm() -> bool {
+    true
 }
 
 impl Default for Recipe {
@@ -143,6 +151,7 @@ impl Default for Recipe {
             seed: 0,
             val_fraction: 0.1,
             init: Init::Scratch,
+            patch_norm: true,
         }
     }
 }
@@ -172,6 +181,7 @@ impl Recipe {
         if let Some(heads) = self.heads {
             config.num_heads = heads;
         }
+        config.patch_norm = self.patch_norm;
         config
     }
 

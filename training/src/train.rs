@@ -287,6 +287,18 @@ fn train_step(
     Ok(optimizer.step(recipe.learning_rate, pair, grads))
 }
 
+/// `pair` in inference mode on `device`, its patch norms (if any) set from the training
+/// images (see [`arnet_model::patch_norm`]).
+fn for_inference(pair: &ArnetPair, data: &TrainData, size: usize, device: &Device) -> ArnetPair {
+    let mut pair = pair.valid();
+    const CALIBRATION_BATCH: usize = 64;
+    pair.sketch
+        .calibrate_patch_norm(data.anchor_batches(false, CALIBRATION_BATCH, size, device));
+    pair.photo
+        .calibrate_patch_norm(data.anchor_batches(true, CALIBRATION_BATCH, size, device));
+    pair
+}
+
 /// Seed of Burn's generator for `epoch` (dropout in MSTR).
 fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     Rng::for_item(seed, DROPOUT_STREAM, epoch as u64).next_u64()
@@ -399,7 +411,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             state
         }
         None => {
-            let untrained = pair.valid();
+            let untrained = for_inference(&pair, &data, size, &device);
             let history = vec![EpochMetrics {
                 epoch: 0,
                 loss: None,
@@ -469,7 +481,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         })?;
         progress.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        let mut eval_pair = pair.valid();
+        let mut eval_pair = for_inference(&pair, &data, size, &device);
         let metrics = EpochMetrics {
             epoch: epoch + 1,
             loss: sums.mean(sums.total),
@@ -552,7 +564,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         untrained_test: state.untrained_test,
         test: test_accuracy,
         history: state.history,
-        last: pair.valid(),
+        last: for_inference(&pair, &data, size, &device),
     })
 }
 
