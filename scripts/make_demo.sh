@@ -3,15 +3,17 @@
 # and app-style stroke lists), and the demo model trained on a *separate* synthetic set.
 # Deterministic from the seeds below. About an hour on a 2-core CPU (see README).
 #
-#   bash scripts/make_demo.sh            # uses target/release/arnet (built if missing)
-#   ARNET=path/to/arnet EPOCHS=12 bash scripts/make_demo.sh
+#   bash scripts/make_demo.sh            # uses target/debug/arnet (built if missing)
+#   ARNET=path/to/arnet EPOCHS=20 bash scripts/make_demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ARNET=${ARNET:-target/release/arnet}
+# The test profile's build (dependencies at opt-level 3, shared with `cargo test --workspace`);
+# building with --workspace keeps the features, hence the compiled dependencies, the same.
+ARNET=${ARNET:-${CARGO_TARGET_DIR:-target}/debug/arnet}
 if [ ! -x "$ARNET" ]; then
-  cargo build --release -p arnet-training --bin arnet
+  cargo build --workspace --all-targets
 fi
-EPOCHS=${EPOCHS:-14}
+EPOCHS=${EPOCHS:-20}
 WORK=${WORK:-$(mktemp -d)}
 echo "working in $WORK"
 
