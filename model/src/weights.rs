@@ -251,12 +251,25 @@ impl WeightFile {
             }
         }
         let config = match self.metadata.get(CONFIG_METADATA_KEY) {
-            Some(json) => Some(
-                serde_json::from_str(json).map_err(|e| WeightsError::Config {
+            Some(json) => {
+                let invalid = |e: serde_json::Error| WeightsError::Config {
                     path: self.path.clone(),
                     message: format!("invalid `{CONFIG_METADATA_KEY}` metadata: {e}"),
-                })?,
-            ),
+                };
+                let mut value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
+                // Files written before the patch norm existed do not name it: the tensors say.
+                if let Some(backbone) = value
+                    .get_mut("backbone")
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    backbone.entry("patch_norm").or_insert_with(|| {
+                        tensors
+                            .contains_key("encoder.patch_embed.norm.weight")
+                            .into()
+                    });
+                }
+                Some(serde_json::from_value(value).map_err(invalid)?)
+            }
             None => None,
         };
         Ok(StateDict {

@@ -269,7 +269,16 @@ mod tests {
     #[test]
     fn defaults_are_the_papers_recipe() {
         let recipe = Recipe::default();
-        assert_eq!(recipe.backbone(), VitConfig::vit_base_patch16_224());
+        // From scratch the patch norm is added (docs/training.md); without it, timm's ViT-B/16.
+        assert_eq!(
+            recipe.backbone(),
+            VitConfig::vit_base_patch16_224().with_patch_norm(true)
+        );
+        let plain = Recipe {
+            patch_norm: false,
+            ..Recipe::default()
+        };
+        assert_eq!(plain.backbone(), VitConfig::vit_base_patch16_224());
         assert_eq!(
             (recipe.batch_size, recipe.learning_rate, recipe.weight_decay),
             (16, 6e-6, 1e-4)

@@ -283,20 +283,29 @@ fn train_step(
     }
     sums.total += value;
     sums.steps += 1;
-    let grads = GradientsParams::from_grads(total.backward(), &pair);
+    let mut grads = GradientsParams::from_grads(total.backward(), &pair);
+    // With a patch norm, the patch convolution's bias is cancelled exactly by the norm's batch
+    // mean: its gradient is rounding noise, which Adam would turn into full-size steps (and
+    // which would make a resumed run drift from an uninterrupted one). It is not trained.
+    for encoder in [&pair.sketch, &pair.photo] {
+        if encoder.has_patch_norm()
+            && let Some(bias) = &encoder.encoder.patch_embed.proj.bias
+        {
+            grads.remove::<1>(bias.id);
+        }
+    }
     Ok(optimizer.step(recipe.learning_rate, pair, grads))
 }
 
-/// `pair` in inference mode on `device`, its patch norms (if any) set from the training
-/// images (see [`arnet_model::patch_norm`]).
-fn for_inference(pair: &ArnetPair, data: &TrainData, size: usize, device: &Device) -> ArnetPair {
-    let mut pair = pair.valid();
+/// Sets the patch norms' inference statistics (if any) from the training images (see
+/// [`arnet_model::patch_norm`]), so that evaluations, checkpoints and `best.safetensors` use
+/// statistics of the current weights.
+fn calibrate(pair: &mut ArnetPair, data: &TrainData, size: usize, device: &Device) {
     const CALIBRATION_BATCH: usize = 64;
     pair.sketch
         .calibrate_patch_norm(data.anchor_batches(false, CALIBRATION_BATCH, size, device));
     pair.photo
         .calibrate_patch_norm(data.anchor_batches(true, CALIBRATION_BATCH, size, device));
-    pair
 }
 
 /// Seed of Burn's generator for `epoch` (dropout in MSTR).
@@ -411,7 +420,8 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             state
         }
         None => {
-            let untrained = for_inference(&pair, &data, size, &device);
+            calibrate(&mut pair, &data, size, &train_device);
+            let untrained = pair.valid();
             let history = vec![EpochMetrics {
                 epoch: 0,
                 loss: None,
@@ -481,7 +491,8 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         })?;
         progress.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        let mut eval_pair = for_inference(&pair, &data, size, &device);
+        calibrate(&mut pair, &data, size, &train_device);
+        let mut eval_pair = pair.valid();
         let metrics = EpochMetrics {
             epoch: epoch + 1,
             loss: sums.mean(sums.total),
@@ -564,7 +575,10 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         untrained_test: state.untrained_test,
         test: test_accuracy,
         history: state.history,
-        last: for_inference(&pair, &data, size, &device),
+        last: {
+            calibrate(&mut pair, &data, size, &train_device);
+            pair.valid()
+        },
     })
 }
 
