@@ -35,13 +35,17 @@ for name in "${ORDER[@]}"; do
   "$ARNET" train --data "$WORK/data" --out "$WORK/$name" "${SMALL[@]}" ${FLAGS[$name]} >&2
 done
 
-echo "| run | extra flags | test Acc@1 | Acc@5 | Acc@10 | untrained Acc@1 |"
-echo "|---|---|---|---|---|---|"
-for name in "${ORDER[@]}"; do
-  python3 - "$WORK/$name/best.json" "$name" "${FLAGS[$name]:-(none)}" <<'PY'
+ROW='
 import json, sys
 report = json.load(open(sys.argv[1]))
 t, u = report["test"], report["untrained_test"]
-print(f"| {sys.argv[2]} | `{sys.argv[3]}` | {t['acc1']:.1f} | {t['acc5']:.1f} | {t['acc10']:.1f} | {u['acc1']:.1f} |")
-PY
+cells = [sys.argv[2], "`" + sys.argv[3] + "`"] + [f"{v:.1f}" for v in (t["acc1"], t["acc5"], t["acc10"], u["acc1"])]
+print("| " + " | ".join(cells) + " |")
+'
+echo "| run | extra flags | test Acc@1 | Acc@5 | Acc@10 | untrained Acc@1 |"
+echo "|---|---|---|---|---|---|"
+for name in "${ORDER[@]}"; do
+  flags=${FLAGS[$name]}
+  [ -n "$flags" ] || flags="none"
+  python3 -c "$ROW" "$WORK/$name/best.json" "$name" "$flags"
 done
