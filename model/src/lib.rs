@@ -24,6 +24,7 @@ pub mod mstr;
 pub mod parallel;
 pub mod params;
 pub mod patch_norm;
+pub mod precision;
 pub mod preprocess;
 pub mod raster;
 pub mod retrieval;

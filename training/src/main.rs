@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
-use arnet_training::recipe::{AugmentedView, Init, Objective, Preset, Recipe, Views};
+use arnet_training::recipe::{AugmentedView, Init, Objective, Precision, Preset, Recipe, Views};
 use arnet_training::{dataset, evaluate, synth, train};
 
 #[derive(Parser, Debug)]
@@ -432,6 +432,10 @@ struct TrainArgs {
     /// Ignored with --init-backbone / --init, whose files define the backbone.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     patch_norm: bool,
+    /// Float type of the encoders' forward pass: f32, or bf16 for mixed precision (weights,
+    /// gradients, Adam and the losses stay f32). For CUDA GPUs; the device must compute in bf16.
+    #[arg(long, value_enum, default_value = "f32")]
+    precision: Precision,
     /// Threads decoding and augmenting images (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
@@ -483,6 +487,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         val_fraction: args.val_fraction,
         init,
         patch_norm: args.patch_norm,
+        precision: args.precision,
     };
     let workers = args
         .workers

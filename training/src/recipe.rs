@@ -57,6 +57,18 @@ pub enum AugmentedView {
     A2,
 }
 
+/// The float type of the encoders' forward pass during training (see
+/// `arnet_model::precision`). Weights, gradients, Adam and the losses are always f32.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    /// f32 throughout.
+    #[default]
+    F32,
+    /// Mixed precision: the encoders in bfloat16 (CUDA GPUs, the CPU backend).
+    Bf16,
+}
+
 /// Where the weights start from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -120,6 +132,9 @@ pub struct Recipe {
     /// it a ViT trained from scratch collapses. Ignored when the backbone comes from a file.
     #[serde(default = "default_patch_norm")]
     pub patch_norm: bool,
+    /// Mixed precision (bf16 forward) or f32.
+    #[serde(default)]
+    pub precision: Precision,
 }
 
 fn default_patch_norm() -> bool {
@@ -152,6 +167,7 @@ impl Default for Recipe {
             val_fraction: 0.1,
             init: Init::Scratch,
             patch_norm: true,
+            precision: Precision::F32,
         }
     }
 }

@@ -21,7 +21,8 @@ use arnet_model::loss::{ArnetLoss, FourViews, triplet_loss};
 use arnet_model::params::assign_stable_ids;
 use arnet_model::preprocess::model_input;
 use arnet_model::weights::{self, LoadScope, WeightFile};
-use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, EncoderRole};
+use arnet_model::precision;
+use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, EncoderOutput, EncoderRole};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -30,7 +31,7 @@ use crate::checkpoint::{Best, RunDir, RunState, STATE_FORMAT};
 use crate::dataset::{self, SketchEntry, Split, SplitName};
 use crate::evaluate::{Accuracy, PreparedSplit, evaluate_prepared};
 use crate::metrics::{self, EpochMetrics};
-use crate::recipe::{Init, Objective, Recipe};
+use crate::recipe::{Init, Objective, Precision, Recipe};
 use crate::rng::Rng;
 
 const VAL_STREAM: u64 = 21;
@@ -235,10 +236,28 @@ fn train_step(
             device,
         )
     };
+    // Mixed precision: the encoders run as a bf16 copy inside the graph, the losses in f32.
+    let mixed = recipe.precision == Precision::Bf16;
+    let compute_pair;
+    let encoders = if mixed {
+        compute_pair = precision::compute_copy(&pair);
+        &compute_pair
+    } else {
+        &pair
+    };
+    let input = |values: &[f32]| {
+        let images = tensor(values);
+        if mixed {
+            precision::to_compute(images)
+        } else {
+            images
+        }
+    };
+    let output = |out: EncoderOutput| if mixed { precision::to_f32(out) } else { out };
     let total = match recipe.objective {
         Objective::Triplet => {
-            let sketches = pair.sketch.forward(tensor(&batch.sketches)).embedding;
-            let photos = pair.photo.forward(tensor(&batch.photos)).embedding;
+            let sketches = output(encoders.sketch.forward(input(&batch.sketches))).embedding;
+            let photos = output(encoders.photo.forward(input(&batch.photos))).embedding;
             let loss = triplet_loss(sketches, photos, recipe.triplet_margin);
             sums.multi_modal += scalar(&loss);
             loss
@@ -246,17 +265,23 @@ fn train_step(
         Objective::Arnet => {
             let loss = if recipe.uses_augmented_views() {
                 let views = FourViews::compute(
-                    &pair,
-                    tensor(&batch.sketches),
-                    tensor(&batch.sketches_augmented),
-                    tensor(&batch.photos),
-                    tensor(&batch.photos_augmented),
+                    encoders,
+                    input(&batch.sketches),
+                    input(&batch.sketches_augmented),
+                    input(&batch.photos),
+                    input(&batch.photos_augmented),
                 );
+                let views = FourViews {
+                    sketch: output(views.sketch),
+                    sketch_augmented: output(views.sketch_augmented),
+                    photo: output(views.photo),
+                    photo_augmented: output(views.photo_augmented),
+                };
                 sums.has_intra = true;
                 ArnetLoss::compute(&pair, &views, recipe.temperature)
             } else {
-                let sketch = pair.sketch.forward(tensor(&batch.sketches));
-                let photo = pair.photo.forward(tensor(&batch.photos));
+                let sketch = output(encoders.sketch.forward(input(&batch.sketches)));
+                let photo = output(encoders.photo.forward(input(&batch.photos)));
                 ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.temperature)
             };
             sums.multi_modal += scalar(&loss.multi_modal);
@@ -318,6 +343,12 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     let recipe = &options.recipe;
     recipe.validate().map_err(anyhow::Error::msg)?;
     let device = options.backend.device()?;
+    if recipe.precision == Precision::Bf16 && !precision::supported(&device) {
+        bail!(
+            "--precision bf16: the {} device cannot compute in bfloat16; use --precision f32",
+            options.backend
+        );
+    }
     if !options.data.is_dir() {
         bail!("{}: not a folder", options.data.display());
     }

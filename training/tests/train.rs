@@ -121,6 +121,87 @@ fn training_lowers_the_loss_and_writes_its_outputs() {
     std::fs::remove_dir_all(&out).unwrap();
 }
 
+/// `arnet train --precision bf16`: the tiny run with its encoders in bf16 learns as well, and
+/// what it saves is f32 (Adam's master weights), loadable like any other model.
+#[test]
+fn mixed_precision_training_learns_and_saves_f32_weights() {
+    let out = scratch("bf16");
+    let tiny = [
+        "--preset",
+        "vit-ti",
+        "--image-size",
+        "32",
+        "--patch-size",
+        "8",
+        "--embed-dim",
+        "32",
+        "--depth",
+        "1",
+        "--heads",
+        "2",
+        "--batch-size",
+        "8",
+        "--lr",
+        "1e-3",
+        "--seed",
+        "3",
+        "--val-fraction",
+        "0.2",
+    ];
+    let result = {
+        let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        Command::new(env!("CARGO_BIN_EXE_arnet"))
+            .args(["train", "--data", data().to_str().unwrap(), "--out"])
+            .arg(&out)
+            .args(["--device", "cpu", "--epochs", "8", "--precision", "bf16"])
+            .args(tiny)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let recipe: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("recipe.json")).unwrap()).unwrap();
+    assert_eq!(recipe["precision"], "bf16");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let losses: Vec<f64> = csv
+        .lines()
+        .skip(2)
+        .map(|line| line.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(losses.len(), 8);
+    assert!(
+        losses[7] < 0.8 * losses[0],
+        "the loss falls over 8 epochs: {losses:?}"
+    );
+    let best = out.join("best.safetensors");
+    let bytes = std::fs::read(&best).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let tensors: Vec<_> = header
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, _)| *name != "__metadata__")
+        .collect();
+    assert!(tensors.len() > 20);
+    for (name, tensor) in tensors {
+        assert_eq!(tensor["dtype"], "F32", "{name}");
+    }
+    let device = Backend::Cpu.device().unwrap();
+    let pair = weights::load_pair(&best, None, &device).unwrap();
+    assert!(
+        embeddings(&pair, &device)
+            .iter()
+            .flatten()
+            .all(|v| v.is_finite())
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
 /// 160 garments (120 train, 40 held-out test), 2 sketches each.
 fn retrieval_data() -> &'static Path {
     static DATA: OnceLock<PathBuf> = OnceLock::new();
