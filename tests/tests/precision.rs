@@ -12,11 +12,7 @@ use arnet_tests::values;
 /// both passes must see the same network.
 fn config() -> ArnetEncoderConfig {
     ArnetEncoderConfig::new(VitConfig::custom(224, 16, 32, 1, 2).with_patch_norm(true)).with_mstr(
-        Some(
-            MstrConfig::new()
-                .with_feedforward_dim(64)
-                .with_dropout(0.0),
-        ),
+        Some(MstrConfig::new().with_feedforward_dim(64).with_dropout(0.0)),
     )
 }
 
@@ -36,11 +32,7 @@ fn loss(pair: &ArnetPair, sketches: &Tensor<4>, photos: &Tensor<4>, mixed: bool)
         pair.clone()
     };
     let input = |t: Tensor<4>| {
-        if mixed {
-            precision::to_compute(t)
-        } else {
-            t
-        }
+        if mixed { precision::to_compute(t) } else { t }
     };
     let views = FourViews::compute(
         &encoders,
@@ -63,7 +55,11 @@ fn loss(pair: &ArnetPair, sketches: &Tensor<4>, photos: &Tensor<4>, mixed: bool)
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
     let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     dot / (norm(a) * norm(b))
 }
@@ -81,10 +77,20 @@ fn a_bf16_forward_gives_the_f32_loss_and_gradients_to_bf16_accuracy() {
     assert_eq!(pair.sketch.mlp_head.weight.val().dtype(), DType::F32);
     let full = loss(&pair, &sketches, &photos, false);
     let mixed = loss(&pair, &sketches, &photos, true);
-    assert_eq!(mixed.total.dtype(), DType::F32, "the losses are computed in f32");
-    let (full_total, mixed_total) = (values(full.total.clone())[0], values(mixed.total.clone())[0]);
+    assert_eq!(
+        mixed.total.dtype(),
+        DType::F32,
+        "the losses are computed in f32"
+    );
+    let (full_total, mixed_total) = (
+        values(full.total.clone())[0],
+        values(mixed.total.clone())[0],
+    );
     eprintln!("loss: f32 {full_total}, bf16 forward {mixed_total}");
-    assert_ne!(mixed_total, full_total, "the forward pass really ran in bf16");
+    assert_ne!(
+        mixed_total, full_total,
+        "the forward pass really ran in bf16"
+    );
     assert!(
         ((mixed_total - full_total) / full_total).abs() < 0.01,
         "loss: f32 {full_total}, bf16 forward {mixed_total}"
@@ -111,11 +117,16 @@ fn a_bf16_forward_gives_the_f32_loss_and_gradients_to_bf16_accuracy() {
         if name.contains(".running_") {
             continue; // the patch norm's inference statistics are not trained
         }
-        let full = full.as_ref().unwrap_or_else(|| panic!("{name}: no f32 gradient"));
+        let full = full
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: no f32 gradient"));
         let Some(mixed) = mixed.as_ref() else {
             // Only the patch-conv bias may go without: the patch norm cancels it, and its
             // gradient is rounding noise in both precisions.
-            assert!(name.ends_with("patch_embed.proj.bias"), "{name}: no bf16 gradient");
+            assert!(
+                name.ends_with("patch_embed.proj.bias"),
+                "{name}: no bf16 gradient"
+            );
             continue;
         };
         if name.ends_with("patch_embed.proj.bias") {
