@@ -46,7 +46,11 @@ impl Backend {
                 Ok(device)
             }
             #[cfg(feature = "cuda")]
-            Backend::Cuda => Ok(Device::cuda(0)),
+            Backend::Cuda => {
+                let device = Device::cuda(0usize);
+                probe(self, &device)?;
+                Ok(device)
+            }
             #[allow(unreachable_patterns)]
             other => Err(DeviceError::NotCompiled(other)),
         }

@@ -351,7 +351,8 @@ struct TrainArgs {
     /// Run folder: best.safetensors, best.json, metrics.csv, curves.png, checkpoint/.
     #[arg(long)]
     out: PathBuf,
-    /// Compute device: cpu, wgpu or cuda (default: cuda in a cuda build, else cpu).
+    /// Compute device: cpu, wgpu or cuda (default: cuda when this is a cuda build and a CUDA
+    /// GPU answers, else cpu).
     #[arg(long)]
     device: Option<String>,
     /// Backbone size (`demo`: the small model bundled with the app).
@@ -453,7 +454,7 @@ enum FillArg {
 fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     let backend = match &args.device {
         Some(name) => name.parse::<Backend>()?,
-        None if Backend::Cuda.compiled_in() => Backend::Cuda,
+        None if Backend::Cuda.device().is_ok() => Backend::Cuda,
         None => Backend::Cpu,
     };
     let init = match (&args.init_backbone, &args.init) {
