@@ -13,6 +13,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use image::{Rgb, RgbImage};
 
+/// A demo gallery photo whose app-style stroke list (`assets/demo/strokes/STEM_app.json`) the
+/// demo model ranks among the first three: chosen by measurement, as most are not (README,
+/// "The bundled demo").
+const DEMO_TARGET: &str = "00074";
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("arnet-app-ui-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -273,5 +278,42 @@ fn the_sketch_and_settings_survive_a_restart_and_the_target_rank_is_tracked() {
     assert_eq!(restored.weights.as_deref(), Some(weights.as_path()));
     let app = SketchApp::with_cache_dir(restored, cpu(), dir.join("cache"));
     assert_eq!(app.sketch().strokes(), harness.state().sketch().strokes());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// First launch with nothing configured: the bundled demo model and gallery load without a
+/// dialog, the window says so, and a garment drawn through the app's own stroke format (one of
+/// the demo's stroke lists, as if drawn on the canvas) finds its photo.
+#[test]
+fn first_launch_opens_the_bundled_demo_and_a_drawn_garment_finds_its_photo() {
+    let dir = scratch("demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo");
+    let strokes_file = demo.join(format!("strokes/{DEMO_TARGET}_app.json"));
+    let strokes = serde_json::from_slice(&std::fs::read(&strokes_file).unwrap()).unwrap();
+    let app = SketchApp::with_cache_dir(
+        Settings {
+            strokes,
+            ..Settings::default()
+        },
+        cpu(),
+        dir.join("cache"),
+    );
+    assert!(app.using_demo());
+    let mut harness = harness(app);
+    wait_for(&mut harness, "the demo model and gallery", ready);
+    harness.get_by_label_contains("demo gallery, demo model");
+    wait_for(&mut harness, "results", |app| app.results().is_some());
+    let results = harness.state().results().unwrap();
+    assert_eq!(results.gallery_size, 200);
+    assert_eq!(results.hits.len(), 10);
+    let position = results
+        .hits
+        .iter()
+        .position(|(path, _)| path.file_stem().unwrap() == DEMO_TARGET);
+    assert!(
+        position.is_some_and(|p| p < 3),
+        "{DEMO_TARGET} ranked {position:?} in {:?}",
+        results.hits
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
