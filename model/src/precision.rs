@@ -2,8 +2,8 @@
 //!
 //! The weights stay f32 (the "master" copy the optimiser updates). For each step a bf16 view
 //! of them is made by casting every float parameter *inside* the autodiff graph
-//! ([`compute_copy`]); the images are cast the same way, the encoders run in bf16, and their
-//! outputs are cast back to f32 ([`to_f32`]) before the losses, whose softmax over the batch
+//! ([`compute_copy`]); [`forward`] casts the images the same way, runs an encoder of the copy
+//! in bf16 and casts its outputs back to f32 before the losses, whose softmax over the batch
 //! needs f32's mantissa. The backward pass runs through the casts, so the gradients arrive in
 //! f32 on the f32 weights and Adam never sees a half-precision number.
 //!
@@ -15,7 +15,7 @@
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{Device, FloatDType, Tensor};
 
-use crate::encoder::{ArnetPair, EncoderOutput};
+use crate::encoder::{ArnetEncoder, ArnetPair, EncoderOutput};
 
 /// The half-precision type of the forward pass.
 pub const COMPUTE_DTYPE: FloatDType = FloatDType::BF16;
@@ -33,13 +33,13 @@ pub fn compute_copy(pair: &ArnetPair) -> ArnetPair {
     pair.clone().map(&mut CastFloats(COMPUTE_DTYPE))
 }
 
-/// `tensor` cast to [`COMPUTE_DTYPE`] (an input batch for [`compute_copy`]'s encoders).
-pub fn to_compute<const D: usize>(tensor: Tensor<D>) -> Tensor<D> {
-    tensor.cast(COMPUTE_DTYPE)
+/// `encoder` (one of a [`compute_copy`]'s) on f32 `images`: computed in [`COMPUTE_DTYPE`],
+/// returned in f32 for the losses.
+pub fn forward(encoder: &ArnetEncoder, images: Tensor<4>) -> EncoderOutput {
+    to_f32(encoder.forward(images.cast(COMPUTE_DTYPE)))
 }
 
-/// An encoder output cast back to f32 for the losses.
-pub fn to_f32(output: EncoderOutput) -> EncoderOutput {
+fn to_f32(output: EncoderOutput) -> EncoderOutput {
     EncoderOutput {
         embedding: output.embedding.cast(FloatDType::F32),
         class_feature: output.class_feature.cast(FloatDType::F32),

@@ -26,30 +26,22 @@ fn images(batch: usize, device: &Device) -> Tensor<4> {
 
 /// The ARNet Full loss of `pair` on one batch, its encoders run in bf16 when `mixed`.
 fn loss(pair: &ArnetPair, sketches: &Tensor<4>, photos: &Tensor<4>, mixed: bool) -> ArnetLoss {
-    let encoders = if mixed {
-        precision::compute_copy(pair)
-    } else {
-        pair.clone()
-    };
-    let input = |t: Tensor<4>| {
-        if mixed { precision::to_compute(t) } else { t }
-    };
-    let views = FourViews::compute(
-        &encoders,
-        input(sketches.clone()),
-        input(sketches.clone().flip([3])),
-        input(photos.clone()),
-        input(photos.clone().flip([3])),
-    );
     let views = if mixed {
+        let copy = precision::compute_copy(pair);
         FourViews {
-            sketch: precision::to_f32(views.sketch),
-            sketch_augmented: precision::to_f32(views.sketch_augmented),
-            photo: precision::to_f32(views.photo),
-            photo_augmented: precision::to_f32(views.photo_augmented),
+            sketch: precision::forward(&copy.sketch, sketches.clone()),
+            sketch_augmented: precision::forward(&copy.sketch, sketches.clone().flip([3])),
+            photo: precision::forward(&copy.photo, photos.clone()),
+            photo_augmented: precision::forward(&copy.photo, photos.clone().flip([3])),
         }
     } else {
-        views
+        FourViews::compute(
+            pair,
+            sketches.clone(),
+            sketches.clone().flip([3]),
+            photos.clone(),
+            photos.clone().flip([3]),
+        )
     };
     ArnetLoss::compute(pair, &views, TEMPERATURE)
 }

@@ -22,7 +22,7 @@ use arnet_model::params::assign_stable_ids;
 use arnet_model::precision;
 use arnet_model::preprocess::model_input;
 use arnet_model::weights::{self, LoadScope, WeightFile};
-use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, EncoderOutput, EncoderRole};
+use arnet_model::{ArnetEncoder, ArnetEncoderConfig, ArnetPair, Backend, EncoderRole};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -245,43 +245,34 @@ fn train_step(
     } else {
         &pair
     };
-    let input = |values: &[f32]| {
-        let images = tensor(values);
+    let encode = |encoder: &ArnetEncoder, values: &[f32]| {
         if mixed {
-            precision::to_compute(images)
+            precision::forward(encoder, tensor(values))
         } else {
-            images
+            encoder.forward(tensor(values))
         }
     };
-    let output = |out: EncoderOutput| if mixed { precision::to_f32(out) } else { out };
     let total = match recipe.objective {
         Objective::Triplet => {
-            let sketches = output(encoders.sketch.forward(input(&batch.sketches))).embedding;
-            let photos = output(encoders.photo.forward(input(&batch.photos))).embedding;
+            let sketches = encode(&encoders.sketch, &batch.sketches).embedding;
+            let photos = encode(&encoders.photo, &batch.photos).embedding;
             let loss = triplet_loss(sketches, photos, recipe.triplet_margin);
             sums.multi_modal += scalar(&loss);
             loss
         }
         Objective::Arnet => {
             let loss = if recipe.uses_augmented_views() {
-                let views = FourViews::compute(
-                    encoders,
-                    input(&batch.sketches),
-                    input(&batch.sketches_augmented),
-                    input(&batch.photos),
-                    input(&batch.photos_augmented),
-                );
                 let views = FourViews {
-                    sketch: output(views.sketch),
-                    sketch_augmented: output(views.sketch_augmented),
-                    photo: output(views.photo),
-                    photo_augmented: output(views.photo_augmented),
+                    sketch: encode(&encoders.sketch, &batch.sketches),
+                    sketch_augmented: encode(&encoders.sketch, &batch.sketches_augmented),
+                    photo: encode(&encoders.photo, &batch.photos),
+                    photo_augmented: encode(&encoders.photo, &batch.photos_augmented),
                 };
                 sums.has_intra = true;
                 ArnetLoss::compute(&pair, &views, recipe.temperature)
             } else {
-                let sketch = output(encoders.sketch.forward(input(&batch.sketches)));
-                let photo = output(encoders.photo.forward(input(&batch.photos)));
+                let sketch = encode(&encoders.sketch, &batch.sketches);
+                let photo = encode(&encoders.photo, &batch.photos);
                 ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.temperature)
             };
             sums.multi_modal += scalar(&loss.multi_modal);

@@ -55,6 +55,26 @@ fn tiny_recipe() -> Recipe {
     }
 }
 
+/// [`tiny_recipe`]'s model, batch size and learning rate as `arnet train` flags.
+const TINY_FLAGS: [&str; 16] = [
+    "--preset",
+    "vit-ti",
+    "--image-size",
+    "32",
+    "--patch-size",
+    "8",
+    "--embed-dim",
+    "32",
+    "--depth",
+    "1",
+    "--heads",
+    "2",
+    "--batch-size",
+    "8",
+    "--lr",
+    "1e-3",
+];
+
 fn options(out: &Path, recipe: Recipe, epochs: usize, resume: bool) -> TrainOptions {
     TrainOptions {
         data: data().to_path_buf(),
@@ -126,35 +146,14 @@ fn training_lowers_the_loss_and_writes_its_outputs() {
 #[test]
 fn mixed_precision_training_learns_and_saves_f32_weights() {
     let out = scratch("bf16");
-    let tiny = [
-        "--preset",
-        "vit-ti",
-        "--image-size",
-        "32",
-        "--patch-size",
-        "8",
-        "--embed-dim",
-        "32",
-        "--depth",
-        "1",
-        "--heads",
-        "2",
-        "--batch-size",
-        "8",
-        "--lr",
-        "1e-3",
-        "--seed",
-        "3",
-        "--val-fraction",
-        "0.2",
-    ];
     let result = {
         let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         Command::new(env!("CARGO_BIN_EXE_arnet"))
             .args(["train", "--data", data().to_str().unwrap(), "--out"])
             .arg(&out)
             .args(["--device", "cpu", "--epochs", "8", "--precision", "bf16"])
-            .args(tiny)
+            .args(["--seed", "3", "--val-fraction", "0.2"])
+            .args(TINY_FLAGS)
             .output()
             .unwrap()
     };
@@ -429,33 +428,14 @@ fn cli_trains_and_its_output_loads_in_embed_and_eval() {
     };
     let data = data().to_str().unwrap();
     let out_str = out.to_str().unwrap();
-    let result = arnet(&[
-        "train",
-        "--data",
-        data,
-        "--out",
-        out_str,
-        "--device",
-        "cpu",
-        "--preset",
-        "vit-ti",
-        "--image-size",
-        "32",
-        "--patch-size",
-        "8",
-        "--embed-dim",
-        "32",
-        "--depth",
-        "1",
-        "--heads",
-        "2",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--lr",
-        "1e-3",
-    ]);
+    let train_args = [
+        &[
+            "train", "--data", data, "--out", out_str, "--device", "cpu", "--epochs", "1",
+        ],
+        &TINY_FLAGS[..],
+    ]
+    .concat();
+    let result = arnet(&train_args);
     assert!(
         result.status.success(),
         "{}",
