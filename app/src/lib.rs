@@ -200,6 +200,11 @@ impl SketchApp {
         self.next_query
     }
 
+    /// Why the latest query has no results (no model, gallery not ready, no sketch encoder).
+    pub fn query_note(&self) -> Option<&str> {
+        self.query_note.as_deref()
+    }
+
     /// The on-the-fly rank history: (strokes drawn, rank of the target photo).
     pub fn rank_history(&self) -> &[(usize, usize)] {
         &self.rank_history

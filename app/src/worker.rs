@@ -19,11 +19,11 @@ use arnet_model::gallery::{
 };
 use arnet_model::preprocess::{batch_tensor, model_input};
 use arnet_model::raster::{Stroke, rasterize};
-use arnet_model::{ArnetPair, Backend, embed, weights};
+use arnet_model::{ArnetEncoder, Backend, EncoderRole, embed, weights};
 use image::RgbImage;
 
 /// Side of the raster a drawn sketch is embedded from (the paper's input size).
-pub const SKETCH_RASTER: u32 = 224;
+pub const SKETCH_RASTER: u32 = arnet_model::raster::SKETCH_RASTER_SIZE;
 /// Results shown.
 pub const TOP_K: usize = 10;
 
@@ -50,7 +50,8 @@ pub struct Query {
 /// Requests to the query thread.
 #[derive(Debug)]
 pub enum Request {
-    /// Load a two-encoder weight file (then re-index the current gallery with it).
+    /// Load a weight file (then re-index the current gallery with it): a two-encoder file, or
+    /// a single-encoder file as the photo encoder alone.
     LoadModel {
         /// The file.
         weights: PathBuf,
@@ -208,8 +209,43 @@ impl Worker {
 }
 
 struct LoadedModel {
-    pair: Arc<ArnetPair>,
+    /// Embeds the gallery.
+    photo: Arc<ArnetEncoder>,
+    /// Embeds the drawing; a single-encoder file has none, and the reason says what to load.
+    sketch: Result<ArnetEncoder, String>,
     model_id: String,
+}
+
+/// Loads a weight file for the app: both encoders of a pair, or a single-encoder file as the
+/// photo encoder alone (enough to index a gallery; queries then say the sketch encoder is
+/// missing). The tensors loading leaves out (timm's classifier) are noted on stderr.
+fn load_model_file(
+    path: &Path,
+    heads: Option<usize>,
+    device: &Device,
+) -> Result<LoadedModel, String> {
+    let file = weights::WeightFile::read(path).map_err(|e| e.to_string())?;
+    if let Some(note) = file.ignored_note() {
+        eprintln!("note: {note}");
+    }
+    let (photo, sketch) = match file.contents().missing_for_pair() {
+        None => {
+            let pair = file.load_pair(heads, device).map_err(|e| e.to_string())?;
+            (pair.photo, Ok(pair.sketch))
+        }
+        Some(missing) => {
+            let photo = file
+                .load_encoder(EncoderRole::Photo, heads, device)
+                .map_err(|e| e.to_string())?;
+            (photo, Err(format!("{}: {missing}", path.display())))
+        }
+    };
+    let model_id = model_identity(path, heads).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(LoadedModel {
+        photo: Arc::new(photo),
+        sketch,
+        model_id,
+    })
 }
 
 struct QueryThread {
@@ -279,31 +315,23 @@ impl QueryThread {
             self.outbox.send(Event::ModelFailed(reason));
             return;
         };
-        let loaded = weights::load_pair(path, heads, device)
-            .map_err(|e| e.to_string())
-            .and_then(|pair| {
-                let model_id =
-                    model_identity(path, heads).map_err(|e| format!("{}: {e}", path.display()))?;
-                Ok((pair, model_id))
-            });
-        match loaded {
-            Ok((pair, model_id)) => {
-                let backbone = &pair.sketch.encoder;
+        match load_model_file(path, heads, device) {
+            Ok(model) => {
                 let summary = format!(
-                    "{} px, {} wide, {} blocks{}",
-                    embed::input_size(&pair.sketch),
-                    backbone.embed_dim(),
-                    backbone.blocks.len(),
-                    if pair.sketch.mstr.is_some() {
+                    "{}{}{}",
+                    model.photo.encoder.describe(),
+                    if model.photo.mstr.is_some() {
                         ", MSTR"
+                    } else {
+                        ""
+                    },
+                    if model.sketch.is_err() {
+                        "; photo encoder only: no sketch encoder to search with"
                     } else {
                         ""
                     }
                 );
-                self.model = Some(LoadedModel {
-                    pair: Arc::new(pair),
-                    model_id,
-                });
+                self.model = Some(model);
                 self.outbox.send(Event::ModelLoaded {
                     weights: path.to_path_buf(),
                     summary,
@@ -329,7 +357,7 @@ impl QueryThread {
         let job = self.index_job;
         let cancel = Arc::new(AtomicBool::new(false));
         self.index_cancel = cancel.clone();
-        let pair = model.pair.clone();
+        let photo_encoder = model.photo.clone();
         let settings = IndexSettings {
             cache_dir: self.cache_dir.clone(),
             model_id: model.model_id.clone(),
@@ -346,7 +374,7 @@ impl QueryThread {
                     outbox.send(Event::IndexProgress(progress));
                     !cancel.load(Ordering::Relaxed)
                 };
-                match index_gallery(&folder, &pair.photo, &device, &settings, &mut report) {
+                match index_gallery(&folder, &photo_encoder, &device, &settings, &mut report) {
                     Ok(index) => {
                         let ready = Event::GalleryReady {
                             folder: folder.clone(),
@@ -379,16 +407,23 @@ impl QueryThread {
             });
             return;
         };
-        let size = embed::input_size(&model.pair.sketch);
+        let sketch_encoder = match &model.sketch {
+            Ok(encoder) => encoder,
+            Err(reason) => {
+                self.outbox.send(Event::QueryFailed {
+                    id: query.id,
+                    reason: reason.clone(),
+                });
+                return;
+            }
+        };
+        let size = embed::input_size(sketch_encoder);
         let raster = match &query.image {
             QueryImage::Strokes(strokes) => rasterize(strokes, SKETCH_RASTER),
             QueryImage::Image(image) => (**image).clone(),
         };
         let input = model_input(&raster, size);
-        let embedding = model
-            .pair
-            .sketch
-            .embed(batch_tensor(&[input], size, device));
+        let embedding = sketch_encoder.embed(batch_tensor(&[input], size, device));
         let embedding = embedding
             .into_data()
             .convert::<f32>()

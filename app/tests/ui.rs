@@ -317,3 +317,35 @@ fn first_launch_opens_the_bundled_demo_and_a_drawn_garment_finds_its_photo() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A single-encoder file (the authors' names, with timm's 1000-class classifier kept) is
+/// enough to index a gallery as the photo encoder; drawing then says the sketch encoder is
+/// missing instead of failing silently or refusing the file.
+#[test]
+fn a_single_encoder_file_indexes_the_gallery_and_drawing_says_the_sketch_encoder_is_missing() {
+    let dir = scratch("single");
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/authors-p14/img_encoder.safetensors");
+    let folder = gallery(&dir, 4, false);
+    let app = SketchApp::with_cache_dir(settings(&weights, &folder), cpu(), dir.join("cache"));
+    let mut harness = harness(app);
+    wait_for(&mut harness, "model and gallery", ready);
+    let GalleryStatus::Ready { photos, .. } = harness.state().gallery_status().clone() else {
+        unreachable!()
+    };
+    assert_eq!(photos, 4);
+    harness.get_by_label_contains("photo encoder only");
+
+    draw(&mut harness, [0.2, 0.2], [0.8, 0.7]);
+    wait_for(&mut harness, "the query's answer", |app| {
+        app.query_note().is_some()
+    });
+    let note = harness.state().query_note().unwrap().to_string();
+    assert!(
+        note.contains("img_encoder.safetensors") && note.contains("sketch encoder is missing"),
+        "{note}"
+    );
+    assert!(harness.state().results().is_none());
+    harness.get_by_label_contains("sketch encoder is missing");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -30,5 +30,5 @@ pub fn embed_inputs(
 
 /// Input side length the encoder expects.
 pub fn input_size(encoder: &ArnetEncoder) -> usize {
-    encoder.encoder.grid_size * encoder.encoder.patch_embed.proj.weight.dims()[2]
+    encoder.encoder.image_size()
 }

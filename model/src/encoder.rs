@@ -1,36 +1,61 @@
 //! The ARNet encoder (backbone + 512-d head, optionally MSTR) and the sketch/photo pair.
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
+use crate::backbone::{Backbone, BackboneConfig};
 use crate::mstr::{Mstr, MstrConfig, MstrError};
 use crate::params::{ParamSlot, VisitParams};
 use crate::retrieval::l2_normalize_rows;
-use crate::vit::{VisionTransformer, VitConfig};
 
 /// Width of the retrieval embedding in the paper.
 pub const EMBEDDING_DIM: usize = 512;
 
 /// Everything needed to rebuild one encoder. Saved beside every checkpoint.
-#[derive(Config, Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArnetEncoderConfig {
-    /// The ViT backbone.
-    pub backbone: VitConfig,
+    /// The backbone.
+    pub backbone: BackboneConfig,
     /// Output width of the head (`mlp_head`).
-    #[config(default = 512)]
+    #[serde(default = "default_embedding_dim")]
     pub embedding_dim: usize,
     /// MSTR (full model) or none (basic model).
-    #[config(default = "None")]
+    #[serde(default)]
     pub mstr: Option<MstrConfig>,
 }
 
+fn default_embedding_dim() -> usize {
+    EMBEDDING_DIM
+}
+
 impl ArnetEncoderConfig {
+    /// An encoder on `backbone` with the paper's 512-d head and no MSTR.
+    pub fn new(backbone: impl Into<BackboneConfig>) -> Self {
+        Self {
+            backbone: backbone.into(),
+            embedding_dim: EMBEDDING_DIM,
+            mstr: None,
+        }
+    }
+
+    /// With another head width.
+    pub fn with_embedding_dim(mut self, embedding_dim: usize) -> Self {
+        self.embedding_dim = embedding_dim;
+        self
+    }
+
+    /// With MSTR (`Some`, the full model) or without.
+    pub fn with_mstr(mut self, mstr: Option<MstrConfig>) -> Self {
+        self.mstr = mstr;
+        self
+    }
+
     /// Builds a randomly initialised encoder.
     pub fn init(&self, device: &Device) -> Result<ArnetEncoder, MstrError> {
         let encoder = self.backbone.init(device);
-        let dim = self.backbone.embed_dim;
+        let dim = self.backbone.feature_dim();
         let mstr = match &self.mstr {
             Some(mstr) => Some(mstr.init(dim, self.backbone.grid_size(), device)?),
             None => None,
@@ -48,14 +73,14 @@ impl ArnetEncoderConfig {
     }
 }
 
-/// One ARNet encoder: ViT backbone, optional MSTR, and a Linear head on the class feature.
+/// One ARNet encoder: backbone, optional MSTR, and a Linear head on the class feature.
 ///
 /// Field names follow the authors' state dicts (`encoder.*`, `mlp_head.0.*`; the `.0` of their
 /// `nn.Sequential` is the one rename, see [`crate::weights`]).
 #[derive(Module, Debug)]
 pub struct ArnetEncoder {
     /// The backbone.
-    pub encoder: VisionTransformer,
+    pub encoder: Backbone,
     /// Head `embed_dim -> 512` on the (recycled) class feature.
     pub mlp_head: Linear,
     /// Multi-scale token recycling (full model).
@@ -78,7 +103,9 @@ impl ArnetEncoder {
     /// Whether the backbone has a patch-token BatchNorm whose statistics need
     /// [`calibrate_patch_norm`](Self::calibrate_patch_norm).
     pub fn has_patch_norm(&self) -> bool {
-        self.encoder.patch_embed.norm.is_some()
+        self.encoder
+            .vit()
+            .is_some_and(|vit| vit.patch_embed.norm.is_some())
     }
 
     /// Sets the patch norm's inference statistics from `batches` of images (precise BN; see
@@ -87,15 +114,17 @@ impl ArnetEncoder {
     /// # Shapes
     /// - each batch: `[batch, 3, image_size, image_size]`, values in [0, 1]
     pub fn calibrate_patch_norm(&mut self, batches: impl IntoIterator<Item = Tensor<4>>) {
-        if !self.has_patch_norm() {
+        let Some(vit) = self.encoder.vit_mut() else {
+            return;
+        };
+        if vit.patch_embed.norm.is_none() {
             return;
         }
-        let patch_embed = &self.encoder.patch_embed;
-        let mut statistics = crate::patch_norm::PatchNormStatistics::new(self.encoder.embed_dim());
+        let mut statistics = crate::patch_norm::PatchNormStatistics::new(vit.embed_dim());
         for images in batches {
-            statistics.add(patch_embed.proj_tokens(images).detach());
+            statistics.add(vit.patch_embed.proj_tokens(images).detach());
         }
-        if let Some(norm) = &mut self.encoder.patch_embed.norm {
+        if let Some(norm) = &mut vit.patch_embed.norm {
             norm.set_statistics(&statistics);
         }
     }
@@ -103,16 +132,13 @@ impl ArnetEncoder {
     /// # Shapes
     /// - images: `[batch, 3, image_size, image_size]`, values in [0, 1]
     pub fn forward(&self, images: Tensor<4>) -> EncoderOutput {
-        let tokens = self.encoder.forward(images); // [B, 1 + P, C]
-        let [batch, count, dim] = tokens.dims();
-        let class_token = tokens.clone().narrow(1, 0, 1).reshape([batch, dim]);
+        let backbone = self.encoder.forward(images); // class [B, C], tokens [B, G * G, C]
         let (class_feature, mstr_tokens) = match &self.mstr {
             Some(mstr) => {
-                let patches = tokens.narrow(1, 1, count - 1);
-                let out = mstr.forward(class_token, patches);
+                let out = mstr.forward(backbone.class_feature, backbone.tokens);
                 (out.class_feature, Some(out.tokens))
             }
-            None => (class_token, None),
+            None => (backbone.class_feature, None),
         };
         EncoderOutput {
             embedding: self.mlp_head.forward(class_feature.clone()),
@@ -132,18 +158,7 @@ impl ArnetEncoder {
 
     /// The configuration this encoder was built with (MSTR's per-layer widths included).
     pub fn config(&self) -> ArnetEncoderConfig {
-        let vit = &self.encoder;
-        let first = &vit.blocks[0];
-        let [_, in_channels, patch, _] = vit.patch_embed.proj.weight.dims();
-        let backbone = VitConfig::new()
-            .with_image_size(vit.grid_size * patch)
-            .with_patch_size(patch)
-            .with_in_channels(in_channels)
-            .with_embed_dim(vit.embed_dim())
-            .with_depth(vit.blocks.len())
-            .with_num_heads(first.attn.num_heads)
-            .with_mlp_hidden_dim(first.mlp.fc1.weight.dims()[1])
-            .with_patch_norm(vit.patch_embed.norm.is_some());
+        let backbone = self.encoder.config();
         let mstr = self.mstr.as_ref().map(|m| {
             let layer = &m.scales[0].layers[0];
             MstrConfig::new()
@@ -188,6 +203,22 @@ impl EncoderRole {
         match self {
             Self::Sketch => "skt_model",
             Self::Photo => "img_model",
+        }
+    }
+
+    /// The other encoder of the pair.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Sketch => Self::Photo,
+            Self::Photo => Self::Sketch,
+        }
+    }
+
+    /// "sketch" or "photo", for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sketch => "sketch",
+            Self::Photo => "photo",
         }
     }
 }

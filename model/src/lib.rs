@@ -1,7 +1,8 @@
 //! ARNet (AAAI 2025) for fine-grained sketch-based image retrieval, in Burn.
 //!
 //! Everything both front ends (the `arnet` CLI / trainer and the desktop app) need:
-//! - [`vit`]: the ViT backbone with timm's structure and names;
+//! - [`backbone`]: the backbones with timm's structures and names: [`vit`] (with the
+//!   [`patch_norm`] for training from scratch) and EfficientNet-Lite;
 //! - [`mstr`]: multi-scale token recycling and its loss target;
 //! - [`encoder`]: the ARNet encoder (backbone + 512-d head) and the sketch/photo pair;
 //! - [`loss`]: Eq. 4-6;
@@ -14,6 +15,7 @@
 //!
 //! The numbers come from `ARNET-SPEC.md`; parity with PyTorch/timm is tested in `tests/`.
 
+pub mod backbone;
 pub mod device;
 pub mod embed;
 pub mod encoder;
@@ -23,14 +25,13 @@ pub mod loss;
 pub mod mstr;
 pub mod parallel;
 pub mod params;
-pub mod patch_norm;
 pub mod precision;
 pub mod preprocess;
 pub mod raster;
 pub mod retrieval;
-pub mod vit;
 pub mod weights;
 
+pub use backbone::{BackboneConfig, patch_norm, vit};
 pub use burn;
 pub use device::Backend;
 pub use encoder::{ArnetEncoder, ArnetEncoderConfig, ArnetPair, EncoderOutput, EncoderRole};

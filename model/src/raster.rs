@@ -30,6 +30,11 @@ impl Stroke {
     }
 }
 
+/// Side of the raster a drawn sketch is rasterised to before it is resized to the model's
+/// input (the paper's input size): the app's canvas, on-the-fly evaluation and the synthetic
+/// stroke lists all use it, so the same strokes give the same image everywhere.
+pub const SKETCH_RASTER_SIZE: u32 = 224;
+
 /// Default stroke width relative to the image side, matching the training sketches' look.
 pub const DEFAULT_STROKE_WIDTH: f32 = 0.012;
 

@@ -5,8 +5,8 @@
 //!    parser without executing any pickle code) holding `skt_model` and `img_model` state dicts
 //!    (tensor storages may be tagged `cuda:0`; that tag is ignored).
 //! 2. A single-encoder `.safetensors` with the same names (`encoder.*`, `mlp_head.0.*`).
-//! 3. timm ViT weights (`.safetensors` or `.pth`, names without the `encoder.` prefix, plus a
-//!    classifier `head.*` that ARNet ignores) to initialise a backbone.
+//! 3. timm ViT weights (`.safetensors` or `.pth`, names without the `encoder.` prefix) to
+//!    initialise a backbone.
 //! 4. Our own format, which is also what the project writes: safetensors with the authors'
 //!    names (a pair as `skt_model.*` / `img_model.*`, one encoder without prefix) and the
 //!    [`ArnetEncoderConfig`] as JSON in the header metadata under [`CONFIG_METADATA_KEY`].
@@ -17,7 +17,11 @@
 //! Parameter names are PyTorch's, produced by one walk over the module
 //! ([`crate::params::VisitParams`]). The only renames, all in [`canonical_name`]:
 //! - `module.` (a `DataParallel` wrapper) is dropped;
-//! - a timm backbone's names get the `encoder.` prefix, and its classifier `head.*` is ignored.
+//! - a timm backbone's names get the `encoder.` prefix;
+//! - timm's ImageNet classifier is ignored in every format: `head.*` (and `fc_norm.*`) of a
+//!   timm file, `encoder.head.*` of the authors' checkpoints, which build each encoder with
+//!   `timm.create_model(..., pretrained=True)` and so keep its 1000-class head. What was
+//!   ignored is listed by [`WeightFile::ignored_note`], which the CLI prints once.
 //!
 //! # Configuration
 //! Without metadata, the backbone is read from tensor shapes (width from `cls_token`, patch and
@@ -37,6 +41,11 @@ use burn::store::pytorch_reader::{DType as TorchDType, PytorchReader};
 use burn::tensor::Device;
 use safetensors::{Dtype, SafeTensors};
 
+use crate::backbone::BackboneConfig;
+use crate::backbone::efficientnet::{
+    BlockKind, BlockSpec, EfficientNetConfig, LITE_INPUT_MEAN, LITE_INPUT_STD, TF_BATCH_NORM_EPS,
+    lite_stage_strides,
+};
 use crate::encoder::{ArnetEncoder, ArnetEncoderConfig, ArnetPair, EncoderRole};
 use crate::mstr::MstrConfig;
 use crate::params::{HostTensor, VisitParams, collect_host};
@@ -191,12 +200,7 @@ impl WeightFile {
 
     /// Whether the file holds both encoders (`skt_model.*` and `img_model.*`).
     pub fn is_pair(&self) -> bool {
-        [EncoderRole::Sketch, EncoderRole::Photo]
-            .iter()
-            .all(|role| {
-                let prefix = format!("{}.", role.state_dict_key());
-                self.tensors.keys().any(|k| k.starts_with(&prefix))
-            })
+        self.contents() == FileContents::Pair
     }
 
     /// The state dict of one encoder, under canonical names (see [`canonical_name`]).
@@ -205,11 +209,7 @@ impl WeightFile {
     /// backbone) yields its only state dict whatever `role` is.
     pub fn state_dict(&self, role: EncoderRole) -> Result<StateDict, WeightsError> {
         let key = role.state_dict_key();
-        let other = match role {
-            EncoderRole::Sketch => EncoderRole::Photo,
-            EncoderRole::Photo => EncoderRole::Sketch,
-        }
-        .state_dict_key();
+        let other = role.other().state_dict_key();
         let has = |k: &str| {
             let prefix = format!("{k}.");
             self.tensors.keys().any(|name| name.starts_with(&prefix))
@@ -219,7 +219,11 @@ impl WeightFile {
         } else if has(other) {
             return Err(WeightsError::Config {
                 path: self.path.clone(),
-                message: format!("holds no `{key}` state dict (only `{other}`)"),
+                message: format!(
+                    "holds only the {} encoder (`{other}`); the {} encoder (`{key}`) is missing",
+                    role.other().label(),
+                    role.label()
+                ),
             });
         } else {
             None
@@ -241,13 +245,20 @@ impl WeightFile {
             local.starts_with("encoder.")
         });
         let mut tensors = BTreeMap::new();
+        let mut ignored = Vec::new();
         for (name, tensor) in selected {
             let local = prefix
                 .as_deref()
                 .and_then(|p| name.strip_prefix(p))
                 .unwrap_or(name);
-            if let Some(canonical) = canonical_name(local, is_timm) {
-                tensors.insert(canonical, tensor.clone());
+            match canonical_name(local, is_timm) {
+                Some(canonical) => {
+                    tensors.insert(canonical, tensor.clone());
+                }
+                None => ignored.push(IgnoredTensor {
+                    name: name.clone(),
+                    shape: tensor.shape.clone(),
+                }),
             }
         }
         let config = match self.metadata.get(CONFIG_METADATA_KEY) {
@@ -261,6 +272,7 @@ impl WeightFile {
                 if let Some(backbone) = value
                     .get_mut("backbone")
                     .and_then(serde_json::Value::as_object_mut)
+                    .filter(|b| !b.contains_key("efficientnet"))
                 {
                     backbone.entry("patch_norm").or_insert_with(|| {
                         tensors
@@ -277,8 +289,139 @@ impl WeightFile {
             tensors,
             config,
             is_timm_backbone: is_timm,
+            ignored,
+            metadata: self.metadata.clone(),
         })
     }
+
+    /// The encoders the file holds: both, or one (a single-encoder file, or a checkpoint
+    /// with only one of `skt_model` / `img_model`).
+    pub fn contents(&self) -> FileContents {
+        let has = |role: EncoderRole| {
+            let prefix = format!("{}.", role.state_dict_key());
+            self.tensors.keys().any(|k| k.starts_with(&prefix))
+        };
+        match (has(EncoderRole::Sketch), has(EncoderRole::Photo)) {
+            (true, true) => FileContents::Pair,
+            (true, false) => FileContents::OnlySketch,
+            (false, true) => FileContents::OnlyPhoto,
+            (false, false) => FileContents::SingleEncoder,
+        }
+    }
+
+    /// Every tensor of the file that loading leaves out on purpose (timm's classifier), by its
+    /// name in the file, sorted. The same for every role: a pair reports both encoders'.
+    pub fn ignored_tensors(&self) -> Vec<IgnoredTensor> {
+        let roles: &[EncoderRole] = match self.contents() {
+            FileContents::Pair => &[EncoderRole::Sketch, EncoderRole::Photo],
+            FileContents::OnlySketch => &[EncoderRole::Sketch],
+            FileContents::OnlyPhoto | FileContents::SingleEncoder => &[EncoderRole::Photo],
+        };
+        let mut ignored: Vec<IgnoredTensor> = roles
+            .iter()
+            .filter_map(|role| self.state_dict(*role).ok())
+            .flat_map(|dict| dict.ignored)
+            .collect();
+        ignored.sort_by(|a, b| a.name.cmp(&b.name));
+        ignored
+    }
+
+    /// One line saying which tensors are ignored and why, or `None` when none are: what the
+    /// CLI prints once on stderr when it loads the file.
+    pub fn ignored_note(&self) -> Option<String> {
+        let ignored = self.ignored_tensors();
+        if ignored.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = ignored
+            .iter()
+            .map(|t| format!("{} {:?}", t.name, t.shape))
+            .collect();
+        Some(format!(
+            "{}: ignoring timm's ImageNet classifier, which ARNet does not use ({} tensors): {}",
+            self.path.display(),
+            list.len(),
+            list.join(", ")
+        ))
+    }
+
+    /// Loads one encoder (see [`state_dict`](Self::state_dict) for which one a single-encoder
+    /// file gives). `heads` overrides the head count.
+    pub fn load_encoder(
+        &self,
+        role: EncoderRole,
+        heads: Option<usize>,
+        device: &Device,
+    ) -> Result<ArnetEncoder, WeightsError> {
+        self.state_dict(role)?.load_encoder(heads, device)
+    }
+
+    /// Loads both encoders; a file with one encoder is an error that says which is missing
+    /// and what to pass instead.
+    pub fn load_pair(
+        &self,
+        heads: Option<usize>,
+        device: &Device,
+    ) -> Result<ArnetPair, WeightsError> {
+        if let Some(message) = self.contents().missing_for_pair() {
+            return Err(WeightsError::Config {
+                path: self.path.clone(),
+                message,
+            });
+        }
+        Ok(ArnetPair {
+            sketch: self.load_encoder(EncoderRole::Sketch, heads, device)?,
+            photo: self.load_encoder(EncoderRole::Photo, heads, device)?,
+        })
+    }
+}
+
+/// What a weight file holds, as far as the two encoders go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileContents {
+    /// `skt_model.*` and `img_model.*`: both encoders.
+    Pair,
+    /// Only `skt_model.*`.
+    OnlySketch,
+    /// Only `img_model.*`.
+    OnlyPhoto,
+    /// One encoder without a role prefix (`encoder.*`, `mlp_head.0.*`), or a timm backbone.
+    /// Indexing takes it as the photo encoder.
+    SingleEncoder,
+}
+
+impl FileContents {
+    /// Why the file cannot serve where both encoders are needed (searching with a sketch),
+    /// naming the missing encoder and what to pass; `None` for a pair.
+    pub fn missing_for_pair(self) -> Option<String> {
+        const HOW: &str = "searching with a sketch needs both encoders: pass a two-encoder \
+                           file (the authors' .pth with `skt_model` and `img_model`, or the \
+                           best.safetensors that `arnet train` writes)";
+        Some(match self {
+            FileContents::Pair => return None,
+            FileContents::OnlySketch => format!(
+                "holds only the sketch encoder (`skt_model`); the photo encoder (`img_model`) \
+                 is missing: {HOW}"
+            ),
+            FileContents::OnlyPhoto => format!(
+                "holds only the photo encoder (`img_model`); the sketch encoder (`skt_model`) \
+                 is missing: {HOW}"
+            ),
+            FileContents::SingleEncoder => format!(
+                "holds a single encoder (no `skt_model` / `img_model`), which can index a \
+                 gallery as the photo encoder; the sketch encoder is missing: {HOW}"
+            ),
+        })
+    }
+}
+
+/// A tensor of a file that loading leaves out on purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredTensor {
+    /// Its name in the file (with any `skt_model.` / `img_model.` / `module.` prefix).
+    pub name: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
 }
 
 /// The rename table: a name in a file to our canonical name, or `None` to ignore it.
@@ -287,15 +430,32 @@ impl WeightFile {
 pub fn canonical_name(name: &str, is_timm: bool) -> Option<String> {
     // DataParallel wraps every name in `module.`.
     let name = name.strip_prefix("module.").unwrap_or(name);
+    if is_timm_classifier(name, is_timm) {
+        return None;
+    }
     if is_timm {
-        // timm's classifier (and its pre-classifier norm when global pooling) is unused.
-        if name.starts_with("head.") || name.starts_with("fc_norm.") {
-            return None;
-        }
         // timm names are the backbone's names without our `encoder.` prefix.
         return Some(format!("encoder.{name}"));
     }
     Some(name.to_string())
+}
+
+/// Whether `name` (without `module.`) is timm's ImageNet classifier, which ARNet never uses:
+/// `timm.create_model(..., pretrained=True)` keeps its 1000-class `head` (a ViT's; with
+/// global pooling also `fc_norm`; an EfficientNet's is `classifier`), so the authors'
+/// checkpoints hold `encoder.head.*` and timm's own files
+/// `head.*`. ARNet's head is `mlp_head.0`, applied to the class token.
+fn is_timm_classifier(name: &str, is_timm: bool) -> bool {
+    let backbone_name = if is_timm {
+        Some(name)
+    } else {
+        name.strip_prefix("encoder.")
+    };
+    backbone_name.is_some_and(|n| {
+        n.starts_with("head.")
+            || n.starts_with("classifier.")
+            || (is_timm && n.starts_with("fc_norm."))
+    })
 }
 
 fn floats_from_bytes(bytes: &[u8], dtype: Dtype) -> Option<Vec<f32>> {
@@ -338,6 +498,10 @@ pub struct StateDict {
     pub config: Option<ArnetEncoderConfig>,
     /// Whether the names were a bare timm backbone's.
     pub is_timm_backbone: bool,
+    /// Tensors of the file left out on purpose (timm's classifier).
+    pub ignored: Vec<IgnoredTensor>,
+    /// The file's header metadata (e.g. the converter's `input_mean` / `input_std`).
+    pub metadata: HashMap<String, String>,
 }
 
 impl StateDict {
@@ -352,9 +516,112 @@ impl StateDict {
         }
     }
 
-    /// The backbone configuration read from tensor shapes; `heads` overrides the head count
-    /// (default `embed_dim / 64`, at least 1).
-    pub fn infer_backbone(&self, heads: Option<usize>) -> Result<VitConfig, WeightsError> {
+    /// The backbone configuration read from tensor shapes: an EfficientNet-Lite when the file
+    /// has `conv_stem`, else a ViT. `heads` overrides a ViT's head count (default
+    /// `embed_dim / 64`, at least 1).
+    pub fn infer_backbone(&self, heads: Option<usize>) -> Result<BackboneConfig, WeightsError> {
+        if self.tensors.contains_key("encoder.conv_stem.weight") {
+            return self.infer_efficientnet().map(BackboneConfig::EfficientNet);
+        }
+        self.infer_vit(heads).map(BackboneConfig::Vit)
+    }
+
+    /// An EfficientNet-Lite read from shapes: widths, kernels and depths from the tensors, the
+    /// strides from the Lite layout (shapes cannot tell them), input 224 px (any size works).
+    fn infer_efficientnet(&self) -> Result<EfficientNetConfig, WeightsError> {
+        let weight = |name: &str| -> Result<&[usize], WeightsError> {
+            match self.shape(name) {
+                Some(shape) if shape.len() == 4 => Ok(shape),
+                Some(shape) => Err(self.config_error(format!(
+                    "tensor {name} has shape {shape:?}, expected a convolution weight"
+                ))),
+                None => Err(self.config_error(format!(
+                    "EfficientNet tensors incomplete: `{name}` is missing"
+                ))),
+            }
+        };
+        let stem = weight("encoder.conv_stem.weight")?;
+        let (stem_channels, in_channels) = (stem[0], stem[1]);
+        let strides = lite_stage_strides();
+        let block = |s: usize, i: usize| format!("encoder.blocks.{s}.{i}");
+        let stage_count = (0..)
+            .take_while(|s| {
+                self.shape(&format!("{}.conv_dw.weight", block(*s, 0)))
+                    .is_some()
+            })
+            .count();
+        if stage_count != strides.len() {
+            return Err(self.config_error(format!(
+                "an EfficientNet with {stage_count} stages: only the EfficientNet-Lite layout \
+                 ({} stages) is known, and its strides cannot be read from shapes",
+                strides.len()
+            )));
+        }
+        let mut stages = Vec::with_capacity(stage_count);
+        for (s, stage_stride) in strides.into_iter().enumerate() {
+            let mut blocks = Vec::new();
+            for i in 0.. {
+                let prefix = block(s, i);
+                let Some(dw) = self.shape(&format!("{prefix}.conv_dw.weight")) else {
+                    break;
+                };
+                let dw = dw.to_vec();
+                let stride = if i == 0 { stage_stride } else { 1 };
+                let spec = if self.shape(&format!("{prefix}.conv_pwl.weight")).is_some() {
+                    let pw = weight(&format!("{prefix}.conv_pw.weight"))?;
+                    let pwl = weight(&format!("{prefix}.conv_pwl.weight"))?;
+                    BlockSpec {
+                        kind: BlockKind::InvertedResidual,
+                        in_channels: pw[1],
+                        mid_channels: pw[0],
+                        out_channels: pwl[0],
+                        kernel_size: dw[2],
+                        stride,
+                    }
+                } else {
+                    let pw = weight(&format!("{prefix}.conv_pw.weight"))?;
+                    BlockSpec {
+                        kind: BlockKind::DepthwiseSeparable,
+                        in_channels: dw[0],
+                        mid_channels: dw[0],
+                        out_channels: pw[0],
+                        kernel_size: dw[2],
+                        stride,
+                    }
+                };
+                blocks.push(spec);
+            }
+            stages.push(blocks);
+        }
+        let head_channels = weight("encoder.conv_head.weight")?[0];
+        let mean_std = |key: &str, default: [f32; 3]| -> Result<[f32; 3], WeightsError> {
+            let Some(text) = self.metadata.get(key) else {
+                return Ok(default);
+            };
+            let values: Vec<f32> = text
+                .split(',')
+                .map(|v| v.trim().parse::<f32>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.config_error(format!("metadata {key} = {text:?}: {e}")))?;
+            values
+                .try_into()
+                .map_err(|_| self.config_error(format!("metadata {key} needs 3 values")))
+        };
+        let config = EfficientNetConfig {
+            image_size: 224,
+            in_channels,
+            stem_channels,
+            stages,
+            head_channels,
+            batch_norm_eps: TF_BATCH_NORM_EPS,
+            input_mean: mean_std("input_mean", LITE_INPUT_MEAN)?,
+            input_std: mean_std("input_std", LITE_INPUT_STD)?,
+        };
+        config.validate().map_err(|m| self.config_error(m))?;
+        Ok(config)
+    }
+
+    fn infer_vit(&self, heads: Option<usize>) -> Result<VitConfig, WeightsError> {
         let need = |name: &str, rank: usize| -> Result<&[usize], WeightsError> {
             match self.shape(name) {
                 Some(shape) if shape.len() == rank => Ok(shape),
@@ -405,12 +672,9 @@ impl StateDict {
     pub fn infer_config(&self, heads: Option<usize>) -> Result<ArnetEncoderConfig, WeightsError> {
         if let Some(config) = &self.config {
             let mut config = config.clone();
-            if let Some(heads) = heads {
-                config.backbone.num_heads = heads;
-                config
-                    .backbone
-                    .validate()
-                    .map_err(|m| self.config_error(m))?;
+            if let (Some(heads), BackboneConfig::Vit(vit)) = (heads, &mut config.backbone) {
+                vit.num_heads = heads;
+                vit.validate().map_err(|m| self.config_error(m))?;
             }
             return Ok(config);
         }
@@ -429,7 +693,7 @@ impl StateDict {
             .with_mstr(mstr))
     }
 
-    fn infer_mstr(&self, backbone: &VitConfig) -> Result<MstrConfig, WeightsError> {
+    fn infer_mstr(&self, backbone: &BackboneConfig) -> Result<MstrConfig, WeightsError> {
         let scales = (0..)
             .take_while(|s| {
                 self.shape(&format!("mstr.scales.{s}.layers.0.norm1.weight"))
@@ -467,7 +731,7 @@ impl StateDict {
             .with_window_sizes(windows)
             .with_layers_per_scale(layers)
             .with_feedforward_dim(feedforward);
-        if !backbone.embed_dim.is_multiple_of(config.num_heads) {
+        if !backbone.feature_dim().is_multiple_of(config.num_heads) {
             config.num_heads = 1;
         }
         Ok(config)
@@ -600,9 +864,7 @@ pub fn load_encoder(
     heads: Option<usize>,
     device: &Device,
 ) -> Result<ArnetEncoder, WeightsError> {
-    WeightFile::read(path)?
-        .state_dict(role)?
-        .load_encoder(heads, device)
+    WeightFile::read(path)?.load_encoder(role, heads, device)
 }
 
 /// Loads both encoders from a two-encoder file (the authors' checkpoint or our pair format).
@@ -611,23 +873,7 @@ pub fn load_pair(
     heads: Option<usize>,
     device: &Device,
 ) -> Result<ArnetPair, WeightsError> {
-    let file = WeightFile::read(path)?;
-    if !file.is_pair() {
-        return Err(WeightsError::Config {
-            path: path.to_path_buf(),
-            message:
-                "holds one encoder; a sketch/photo pair (`skt_model` and `img_model`) is needed"
-                    .into(),
-        });
-    }
-    Ok(ArnetPair {
-        sketch: file
-            .state_dict(EncoderRole::Sketch)?
-            .load_encoder(heads, device)?,
-        photo: file
-            .state_dict(EncoderRole::Photo)?
-            .load_encoder(heads, device)?,
-    })
+    WeightFile::read(path)?.load_pair(heads, device)
 }
 
 fn config_metadata(config: &ArnetEncoderConfig) -> HashMap<String, String> {

@@ -88,7 +88,9 @@ fn asking_a_one_encoder_file_for_a_pair_says_so() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("img.safetensors") && err.contains("pair"),
+        err.contains("img.safetensors")
+            && err.contains("the sketch encoder is missing")
+            && err.contains("two-encoder file"),
         "{err}"
     );
 }

@@ -73,6 +73,8 @@ fn backbone_intermediates_match_timm() {
     let encoder = load("weights.safetensors", EncoderRole::Sketch);
     let out = encoder
         .encoder
+        .vit()
+        .unwrap()
         .forward_intermediates(input("sketch.eval_u8").to_tensor(&device));
     let reference = fixture(SET, "intermediates_sketch.safetensors");
     let check = |tensor: Tensor<3>, key: &str| {
@@ -222,7 +224,7 @@ fn configuration_is_read_from_shapes() {
         .state_dict(EncoderRole::Photo)
         .unwrap();
     let config = state.infer_config(None).unwrap();
-    let backbone = &config.backbone;
+    let backbone = config.backbone.vit().expect("a ViT");
     assert_eq!(
         (
             backbone.image_size,
@@ -236,7 +238,16 @@ fn configuration_is_read_from_shapes() {
     assert_eq!(backbone.num_heads, 1, "default heads = embed_dim / 64");
     assert_eq!(config.embedding_dim, 512);
     assert!(config.mstr.is_none());
-    assert_eq!(state.infer_config(Some(4)).unwrap().backbone.num_heads, 4);
+    assert_eq!(
+        state
+            .infer_config(Some(4))
+            .unwrap()
+            .backbone
+            .vit()
+            .unwrap()
+            .num_heads,
+        4
+    );
 }
 
 #[test]

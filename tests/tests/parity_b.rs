@@ -85,7 +85,12 @@ fn jpeg_decoding_is_close_to_pil() {
 fn backbone_of_another_shape_matches_timm() {
     let device = device();
     let pair = pair(&device);
-    let out = pair.sketch.encoder.forward_intermediates(inputs(&device));
+    let out = pair
+        .sketch
+        .encoder
+        .vit()
+        .unwrap()
+        .forward_intermediates(inputs(&device));
     let check = |t: Tensor<3>, key: &str| {
         assert_close(
             &values(t),

@@ -32,9 +32,11 @@ fn inference_uses_the_running_statistics() {
     let device = Backend::Cpu.device().unwrap();
     let encoder = load(&device);
     assert!(encoder.has_patch_norm(), "norm found from tensor names");
-    assert!(encoder.config().backbone.patch_norm);
+    assert!(encoder.config().backbone.vit().unwrap().patch_norm);
     let tokens = encoder
         .encoder
+        .vit()
+        .unwrap()
         .forward(expected("input").to_tensor::<4>(&device));
     assert_close(
         &values(tokens),
@@ -50,6 +52,8 @@ fn training_uses_batch_statistics_and_back_propagates_through_them() {
     let mut encoder = load(&device);
     let tokens = encoder
         .encoder
+        .vit()
+        .unwrap()
         .forward(expected("input").to_tensor::<4>(&device));
     assert_close(
         &values(tokens.clone()),
@@ -92,7 +96,14 @@ fn calibration_stores_the_population_statistics_and_they_survive_a_save() {
     let input: Tensor<4> = expected("input").to_tensor(&device);
     // Two uneven batches: the statistics are of all tokens, not an average of batch means.
     encoder.calibrate_patch_norm([input.clone().narrow(0, 0, 1), input.narrow(0, 1, 3)]);
-    let norm = encoder.encoder.patch_embed.norm.as_ref().unwrap();
+    let norm = encoder
+        .encoder
+        .vit()
+        .unwrap()
+        .patch_embed
+        .norm
+        .as_ref()
+        .unwrap();
     assert_close(
         &values(norm.running_mean.val()),
         &expected("calib.mean").data,
@@ -115,7 +126,14 @@ fn calibration_stores_the_population_statistics_and_they_survive_a_save() {
         .unwrap()
         .load_encoder(None, &device)
         .unwrap();
-    let norm = reloaded.encoder.patch_embed.norm.as_ref().unwrap();
+    let norm = reloaded
+        .encoder
+        .vit()
+        .unwrap()
+        .patch_embed
+        .norm
+        .as_ref()
+        .unwrap();
     assert_close(
         &values(norm.running_var.val()),
         &expected("calib.var").data,

@@ -2,7 +2,7 @@
 //!
 //! - [`augment`]: the training views A0 / A1;
 //! - [`dataset`]: Clothes-V1-style folders, pairing and the pre-training check;
-//! - [`evaluate`]: Acc@1/5/10 evaluation;
+//! - [`evaluate`]: Acc@1/5/10 evaluation; [`on_the_fly`]: m@A / m@B over stroke lists;
 //! - [`recipe`], [`train`], [`batches`], [`checkpoint`], [`metrics`]: `arnet train`;
 //! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`).
 
@@ -12,6 +12,7 @@ pub mod checkpoint;
 pub mod dataset;
 pub mod evaluate;
 pub mod metrics;
+pub mod on_the_fly;
 pub mod recipe;
 pub mod rng;
 pub mod synth;

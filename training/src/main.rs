@@ -10,7 +10,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
-use arnet_training::recipe::{AugmentedView, Init, Objective, Precision, Preset, Recipe, Views};
+use arnet_training::recipe::{
+    AugmentedView, BackboneKind, Init, Objective, Precision, Preset, Recipe, Views,
+};
 use arnet_training::{dataset, evaluate, synth, train};
 
 #[derive(Parser, Debug)]
@@ -45,7 +47,8 @@ enum Command {
 /// Weights and device options shared by the commands that run a model.
 #[derive(clap::Args, Debug)]
 struct ModelArgs {
-    /// A two-encoder checkpoint: the authors' .pth or our pair .safetensors.
+    /// A two-encoder checkpoint: the authors' .pth or our pair .safetensors (`index` also
+    /// takes a single-encoder file as the photo encoder).
     #[arg(long)]
     weights: PathBuf,
     #[command(flatten)]
@@ -85,11 +88,32 @@ impl ModelArgs {
         })
     }
 
+    /// Both encoders, for the commands that search with sketches.
     fn load(&self) -> anyhow::Result<(arnet_model::ArnetPair, arnet_model::burn::tensor::Device)> {
+        let file = read_weights(&self.weights)?;
         let device = self.run.device()?;
-        let pair = weights::load_pair(&self.weights, self.run.heads, &device)?;
+        let pair = file.load_pair(self.run.heads, &device)?;
         Ok((pair, device))
     }
+
+    /// The photo encoder alone, for indexing: a pair's `img_model`, or a single-encoder file.
+    fn load_photo_encoder(
+        &self,
+    ) -> anyhow::Result<(arnet_model::ArnetEncoder, arnet_model::burn::tensor::Device)> {
+        let file = read_weights(&self.weights)?;
+        let device = self.run.device()?;
+        let encoder = file.load_encoder(EncoderRole::Photo, self.run.heads, &device)?;
+        Ok((encoder, device))
+    }
+}
+
+/// Reads a weight file and says once on stderr what loading it leaves out.
+fn read_weights(path: &std::path::Path) -> anyhow::Result<weights::WeightFile> {
+    let file = weights::WeightFile::read(path)?;
+    if let Some(note) = file.ignored_note() {
+        eprintln!("note: {note}");
+    }
+    Ok(file)
 }
 
 #[derive(clap::Args, Debug)]
@@ -116,9 +140,18 @@ struct EvalArgs {
     /// Split to evaluate.
     #[arg(long, value_enum, default_value = "test")]
     split: SplitArg,
-    /// Print one JSON object: {"acc1", "acc5", "acc10", "sketches", "photos"} (percent).
+    /// Print one JSON object: {"acc1", "acc5", "acc10", "sketches", "photos"} (percent; with
+    /// --on-the-fly also "m_a", "m_b" and "steps").
     #[arg(long)]
     json: bool,
+    /// Replay stroke lists stroke by stroke and report m@A and m@B (Bhunia et al., CVPR 2020)
+    /// beside the complete sketches' Acc@K.
+    #[arg(long)]
+    on_the_fly: bool,
+    /// Stroke lists for --on-the-fly (`PHOTOSTEM_N.json`, the app's format; default
+    /// DATA/{split}A-strokes, what `arnet synth --stroke-lists` writes).
+    #[arg(long, requires = "on_the_fly")]
+    strokes: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -164,6 +197,9 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
             args.data.display()
         );
     }
+    if args.on_the_fly {
+        return run_eval_on_the_fly(&args, name, &scan.split);
+    }
     let (pair, device) = args.model.load()?;
     let accuracy = evaluate::evaluate(&pair, &scan.split, args.model.run.batch_size, &device)?;
     if args.json {
@@ -172,6 +208,47 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         println!(
             "{name}: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({} sketches, {} photos)",
             accuracy.acc1, accuracy.acc5, accuracy.acc10, accuracy.sketches, accuracy.photos
+        );
+    }
+    Ok(())
+}
+
+fn run_eval_on_the_fly(
+    args: &EvalArgs,
+    name: dataset::SplitName,
+    split: &dataset::Split,
+) -> anyhow::Result<()> {
+    use arnet_training::on_the_fly;
+    let strokes = args
+        .strokes
+        .clone()
+        .unwrap_or_else(|| args.data.join(format!("{}A-strokes", name.prefix())));
+    let sketches = on_the_fly::stroke_sketches(&strokes, &split.photos)?;
+    if sketches.is_empty() {
+        anyhow::bail!("{}: no stroke list (PHOTOSTEM_N.json)", strokes.display());
+    }
+    let (pair, device) = args.model.load()?;
+    let result = on_the_fly::evaluate_on_the_fly(
+        &pair,
+        &split.photos,
+        &sketches,
+        args.model.run.batch_size,
+        &device,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+    } else {
+        println!(
+            "{name}, on the fly: m@A {:.2}%  m@B {:.2}%  ({} stroke lists, {} steps, {} photos); \
+             complete sketches: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%",
+            result.m_a,
+            result.m_b,
+            result.sketches,
+            result.steps,
+            result.photos,
+            result.acc1,
+            result.acc5,
+            result.acc10
         );
     }
     Ok(())
@@ -323,9 +400,9 @@ struct EmbedArgs {
 }
 
 fn run_embed(args: EmbedArgs) -> anyhow::Result<()> {
+    let file = read_weights(&args.weights)?;
     let device = args.run.device()?;
-    let encoder =
-        weights::load_encoder(&args.weights, args.encoder.into(), args.run.heads, &device)?;
+    let encoder = file.load_encoder(args.encoder.into(), args.run.heads, &device)?;
     let size = embed::input_size(&encoder);
     // Decode everything first so a bad file fails before any output is printed.
     let inputs = args
@@ -355,7 +432,10 @@ struct TrainArgs {
     /// GPU answers, else cpu).
     #[arg(long)]
     device: Option<String>,
-    /// Backbone size (`demo`: the small model bundled with the app).
+    /// Backbone architecture (default: a ViT, or the one --init-backbone's file holds).
+    #[arg(long, value_enum)]
+    backbone: Option<BackboneKind>,
+    /// ViT size (`demo`: the small model bundled with the app).
     #[arg(long, value_enum, default_value = "vit-b")]
     preset: Preset,
     /// Full model: MSTR and the recycling loss (Eq. 6). Without it: Basic (Eq. 5).
@@ -398,7 +478,8 @@ struct TrainArgs {
     /// Share of train photos held out for validation when there is no valA/ valB/.
     #[arg(long, default_value_t = 0.1)]
     val_fraction: f32,
-    /// Start both backbones from a timm ViT weight file (.safetensors or .pth).
+    /// Start both backbones from a timm weight file (.safetensors or .pth): a ViT, or the
+    /// EfficientNet-Lite0 that scripts/convert_pretrained.sh writes.
     #[arg(long, conflicts_with = "init")]
     init_backbone: Option<PathBuf>,
     /// Start from a two-encoder checkpoint (the authors' .pth or ours).
@@ -463,6 +544,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         (None, None) => Init::Scratch,
     };
     let recipe = Recipe {
+        backbone: args.backbone,
         preset: args.preset,
         image_size: args.image_size,
         patch_size: args.patch_size,
@@ -527,7 +609,7 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     if !args.gallery.is_dir() {
         anyhow::bail!("{}: not a folder", args.gallery.display());
     }
-    let (pair, device) = args.model.load()?;
+    let (photo_encoder, device) = args.model.load_photo_encoder()?;
     let settings = args.model.index_settings()?;
     let mut last_report = std::time::Instant::now();
     let mut progress = |p: gallery::Progress| {
@@ -539,7 +621,7 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     };
     let index = gallery::index_gallery(
         &args.gallery,
-        &pair.photo,
+        &photo_encoder,
         &device,
         &settings,
         &mut progress,

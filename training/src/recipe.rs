@@ -6,12 +6,24 @@
 
 use std::path::PathBuf;
 
-use arnet_model::{ArnetEncoderConfig, MstrConfig, VitConfig};
+use arnet_model::backbone::efficientnet::EfficientNetConfig;
+use arnet_model::{ArnetEncoderConfig, BackboneConfig, MstrConfig, VitConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::augment::RotationFill;
 
-/// Backbone size.
+/// The backbone architecture (its size is [`Preset`] for a ViT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackboneKind {
+    /// A Vision Transformer, sized by `--preset` (the paper's backbone).
+    Vit,
+    /// EfficientNet-Lite0 (timm `tf_efficientnet_lite0`), a CNN with ImageNet weights from
+    /// `scripts/convert_pretrained.sh`; any input size (`--image-size`, default 224).
+    EfficientnetLite0,
+}
+
+/// ViT size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Preset {
@@ -85,7 +97,10 @@ pub enum Init {
 /// Every choice that changes a run's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipe {
-    /// Backbone size.
+    /// The backbone architecture; `None`: a ViT, or whatever `--init-backbone`'s file holds.
+    #[serde(default)]
+    pub backbone: Option<BackboneKind>,
+    /// ViT size.
     pub preset: Preset,
     /// Overrides of the preset's backbone (for small experiments and tests).
     pub image_size: Option<usize>,
@@ -145,6 +160,7 @@ impl Default for Recipe {
     /// The paper's recipe (ViT-B/16, Basic objective, A0 + A1, batch 16, Adam 6e-6, L2 1e-4).
     fn default() -> Self {
         Self {
+            backbone: None,
             preset: Preset::VitB,
             image_size: None,
             patch_size: None,
@@ -173,8 +189,18 @@ impl Default for Recipe {
 }
 
 impl Recipe {
-    /// The backbone: the preset with the overrides applied.
-    pub fn backbone(&self) -> VitConfig {
+    /// The backbone built from scratch: the architecture, its preset and the overrides.
+    pub fn backbone(&self) -> BackboneConfig {
+        match self.backbone.unwrap_or(BackboneKind::Vit) {
+            BackboneKind::Vit => self.vit().into(),
+            BackboneKind::EfficientnetLite0 => {
+                EfficientNetConfig::lite0(self.image_size.unwrap_or(224)).into()
+            }
+        }
+    }
+
+    /// The ViT: the preset with the overrides applied.
+    pub fn vit(&self) -> VitConfig {
         let mut config = match self.preset {
             Preset::VitTi => VitConfig::vit_tiny_patch16_224(),
             Preset::VitS => VitConfig::vit_small_patch16_224(),
@@ -202,7 +228,7 @@ impl Recipe {
     }
 
     /// The MSTR configuration for `backbone` (when [`Recipe::mstr`] is set).
-    pub fn mstr_config(&self, backbone: &VitConfig) -> Option<MstrConfig> {
+    pub fn mstr_config(&self, backbone: &BackboneConfig) -> Option<MstrConfig> {
         if !self.mstr {
             return None;
         }
@@ -214,13 +240,15 @@ impl Recipe {
         let mut config = MstrConfig::new()
             .with_window_sizes(windows)
             .with_feedforward_dim(self.mstr_feedforward);
-        // The paper's 8 heads, unless the width does not divide by 8.
-        if !backbone.embed_dim.is_multiple_of(config.num_heads) {
-            config.num_heads = backbone.num_heads;
+        // The paper's 8 heads and Dim = 16 channel groups, unless the width does not divide
+        // by them: then the ViT's head count (a divisor by construction), or 1.
+        let fallback = backbone.vit().map_or(1, |vit| vit.num_heads);
+        let width = backbone.feature_dim();
+        if !width.is_multiple_of(config.num_heads) {
+            config.num_heads = fallback;
         }
-        // Dim = 16 channel groups, unless the width does not divide by 16.
-        if !backbone.embed_dim.is_multiple_of(config.pooled_dim) {
-            config.pooled_dim = backbone.num_heads;
+        if !width.is_multiple_of(config.pooled_dim) {
+            config.pooled_dim = fallback;
         }
         Some(config)
     }
@@ -288,13 +316,15 @@ mod tests {
         // From scratch the patch norm is added (docs/training.md); without it, timm's ViT-B/16.
         assert_eq!(
             recipe.backbone(),
-            VitConfig::vit_base_patch16_224().with_patch_norm(true)
+            VitConfig::vit_base_patch16_224()
+                .with_patch_norm(true)
+                .into()
         );
         let plain = Recipe {
             patch_norm: false,
             ..Recipe::default()
         };
-        assert_eq!(plain.backbone(), VitConfig::vit_base_patch16_224());
+        assert_eq!(plain.backbone(), VitConfig::vit_base_patch16_224().into());
         assert_eq!(
             (recipe.batch_size, recipe.learning_rate, recipe.weight_decay),
             (16, 6e-6, 1e-4)

@@ -22,7 +22,10 @@ use arnet_model::params::assign_stable_ids;
 use arnet_model::precision;
 use arnet_model::preprocess::model_input;
 use arnet_model::weights::{self, LoadScope, WeightFile};
-use arnet_model::{ArnetEncoder, ArnetEncoderConfig, ArnetPair, Backend, EncoderRole};
+use arnet_model::{
+    ArnetEncoder, ArnetEncoderConfig, ArnetPair, BackboneConfig, Backend, EncoderRole,
+};
+use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -31,7 +34,7 @@ use crate::checkpoint::{Best, RunDir, RunState, STATE_FORMAT};
 use crate::dataset::{self, SketchEntry, Split, SplitName};
 use crate::evaluate::{Accuracy, PreparedSplit, evaluate_prepared};
 use crate::metrics::{self, EpochMetrics};
-use crate::recipe::{Init, Objective, Precision, Recipe};
+use crate::recipe::{BackboneKind, Init, Objective, Precision, Recipe};
 use crate::rng::Rng;
 
 const VAL_STREAM: u64 = 21;
@@ -135,6 +138,13 @@ fn prepare(split: &Split, size: usize, workers: usize) -> anyhow::Result<Prepare
     })
 }
 
+/// Says on stderr which tensors of a starting file are left out (timm's classifier).
+fn print_ignored_note(file: &WeightFile) {
+    if let Some(note) = file.ignored_note() {
+        eprintln!("note: {note}");
+    }
+}
+
 /// Builds the starting pair on `device` as the recipe says.
 fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
     let pair = match &recipe.init {
@@ -144,8 +154,29 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
         }
         Init::Backbone(path) => {
             let file = WeightFile::read(path)?;
+            print_ignored_note(&file);
             let sketch_dict = file.state_dict(EncoderRole::Sketch)?;
-            let backbone = sketch_dict.infer_backbone(recipe.heads)?;
+            let mut backbone = sketch_dict.infer_backbone(recipe.heads)?;
+            let found = match backbone {
+                BackboneConfig::Vit(_) => BackboneKind::Vit,
+                BackboneConfig::EfficientNet(_) => BackboneKind::EfficientnetLite0,
+            };
+            if let Some(asked) = recipe.backbone
+                && asked != found
+            {
+                bail!(
+                    "{}: --backbone {} but the file holds a {} backbone",
+                    path.display(),
+                    asked.to_possible_value().expect("named").get_name(),
+                    found.to_possible_value().expect("named").get_name()
+                );
+            }
+            // A CNN takes any input size; a ViT's follows from its position embedding.
+            if let (BackboneConfig::EfficientNet(net), Some(size)) =
+                (&mut backbone, recipe.image_size)
+            {
+                net.image_size = size;
+            }
             let mstr = recipe.mstr_config(&backbone);
             let config = ArnetEncoderConfig::new(backbone).with_mstr(mstr);
             let mut pair = ArnetPair::init(&config, device)?;
@@ -158,7 +189,9 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
             pair
         }
         Init::Checkpoint(path) => {
-            let pair = weights::load_pair(path, recipe.heads, device)?;
+            let file = WeightFile::read(path)?;
+            print_ignored_note(&file);
+            let pair = file.load_pair(recipe.heads, device)?;
             if pair.sketch.mstr.is_some() != recipe.mstr {
                 bail!(
                     "{}: the checkpoint {} MSTR but --mstr was {}; start a full model from \
@@ -305,7 +338,10 @@ fn train_step(
     // which would make a resumed run drift from an uninterrupted one). It is not trained.
     for encoder in [&pair.sketch, &pair.photo] {
         if encoder.has_patch_norm()
-            && let Some(bias) = &encoder.encoder.patch_embed.proj.bias
+            && let Some(bias) = encoder
+                .encoder
+                .vit()
+                .and_then(|vit| vit.patch_embed.proj.bias.as_ref())
         {
             grads.remove::<1>(bias.id);
         }

@@ -167,3 +167,78 @@ fn search_ranks_the_gallery_and_skips_broken_photos() {
             .all(|r| !r["path"].as_str().unwrap().ends_with("broken.png"))
     );
 }
+
+#[test]
+fn eval_on_the_fly_replays_stroke_lists_and_reports_m_a_and_m_b() {
+    let dir = std::env::temp_dir().join(format!("arnet-cli-data-{}-otf", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = arnet([
+        "synth",
+        "--out",
+        dir.to_str().unwrap(),
+        "--photos",
+        "8",
+        "--sketches-per-photo",
+        "1",
+        "--seed",
+        "12",
+        "--stroke-lists",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let strokes = dir.join("testA-strokes");
+    let mut total_strokes = 0;
+    for entry in std::fs::read_dir(&strokes).unwrap() {
+        let list: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        total_strokes += list.as_array().unwrap().len();
+    }
+    let weights = checkpoint();
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--data",
+            dir.to_str().unwrap(),
+            "--weights",
+            weights.to_str().unwrap(),
+            "--heads",
+            "4",
+            "--on-the-fly",
+        ];
+        args.extend(extra);
+        arnet(args)
+    };
+    let out = eval(&["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["sketches"], 2, "{json}");
+    assert_eq!(json["photos"], 2, "{json}");
+    assert_eq!(json["steps"], total_strokes, "one rank per stroke: {json}");
+    let (m_a, m_b) = (json["m_a"].as_f64().unwrap(), json["m_b"].as_f64().unwrap());
+    assert!((0.0..=100.0).contains(&m_a), "{json}");
+    // With two photos a step is either first (percentile 1, 1/rank 1) or last (0, 1/2):
+    // m@B = 50 + m@A / 2 whatever the ranks.
+    assert!((m_b - (50.0 + m_a / 2.0)).abs() < 1e-9, "{json}");
+    assert_eq!(json["acc5"], 100.0);
+
+    let text = eval(&[]);
+    let line = String::from_utf8(text.stdout).unwrap();
+    assert!(line.contains("m@A") && line.contains("m@B"), "{line}");
+
+    // A broken stroke list is one line naming it.
+    let broken = strokes.join("00007_app.json");
+    std::fs::write(&broken, b"[{\"points\": [[0.1, ").unwrap();
+    let out = eval(&[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("00007_app.json"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

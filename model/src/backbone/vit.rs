@@ -322,6 +322,21 @@ impl VisionTransformer {
         self.cls_token.dims()[2]
     }
 
+    /// The configuration, read back from the module.
+    pub fn config(&self) -> VitConfig {
+        let first = &self.blocks[0];
+        let [_, in_channels, patch, _] = self.patch_embed.proj.weight.dims();
+        VitConfig::new()
+            .with_image_size(self.grid_size * patch)
+            .with_patch_size(patch)
+            .with_in_channels(in_channels)
+            .with_embed_dim(self.embed_dim())
+            .with_depth(self.blocks.len())
+            .with_num_heads(first.attn.num_heads)
+            .with_mlp_hidden_dim(first.mlp.fc1.weight.dims()[1])
+            .with_patch_norm(self.patch_embed.norm.is_some())
+    }
+
     /// # Shapes
     /// - images: `[batch, channels, image_size, image_size]`, values in [0, 1]
     /// - output: `[batch, 1 + patches, embed_dim]`, class token first

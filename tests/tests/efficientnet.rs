@@ -1,0 +1,195 @@
+//! EfficientNet-Lite against timm's `tf_efficientnet_lite0` builder (random weights, a small
+//! width/depth multiplier, BatchNorm with random running statistics), stage by stage, at two
+//! input sizes (64 px, and 72 px where TensorFlow's "same" padding is asymmetric on odd sides).
+//! Fixture: `tests/fixtures/make_efficientnet_fixture.py`.
+
+use arnet_model::backbone::efficientnet::{BlockKind, EfficientNet};
+use arnet_model::backbone::{Backbone, BackboneConfig};
+use arnet_model::burn::tensor::{Device, Tensor, TensorData};
+use arnet_model::weights::{self, LoadScope, WeightFile};
+use arnet_model::{ArnetEncoder, ArnetEncoderConfig, Backend, EncoderRole};
+use arnet_tests::{assert_close, fixture, read_tensor, values};
+
+const SET: &str = "efficientnet-a";
+/// 1e-4 relative to the tensor's largest magnitude (at least 1e-4 absolute): activations reach
+/// 6 (ReLU6) after dozens of f32 convolutions, where rounding alone differs by ~2e-4.
+const TOLERANCE: f32 = 1e-4;
+const SIZES: [usize; 2] = [64, 72];
+const INPUTS: [&str; 2] = ["sketch", "photo"];
+
+fn expected(key: &str) -> arnet_tests::FixtureTensor {
+    read_tensor(&fixture(SET, "expected.safetensors"), key)
+}
+
+/// The fixture's input image `name` at `size`, as the [0, 1] batch of one the model takes.
+fn input(size: usize, name: &str, device: &Device) -> Tensor<4> {
+    let u8s = expected(&format!("input.{size}.{name}"));
+    let data: Vec<f32> = u8s.data.iter().map(|v| v / 255.0).collect();
+    Tensor::from_data(TensorData::new(data, vec![1, 3, size, size]), device)
+}
+
+/// [`assert_close`] at [`TOLERANCE`] scaled by the reference's largest magnitude.
+#[track_caller]
+fn assert_matches(actual: Tensor<4>, reference: &[f32], what: &str) {
+    assert_matches_values(&values(actual), reference, what);
+}
+
+#[track_caller]
+fn assert_matches_values(actual: &[f32], reference: &[f32], what: &str) {
+    let scale = reference.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    assert_close(actual, reference, TOLERANCE * scale, what);
+}
+
+fn load(device: &Device) -> ArnetEncoder {
+    weights::load_encoder(
+        &fixture(SET, "encoder.safetensors"),
+        EncoderRole::Photo,
+        None,
+        device,
+    )
+    .unwrap()
+}
+
+fn efficientnet(encoder: &ArnetEncoder) -> &EfficientNet {
+    match &encoder.encoder {
+        Backbone::EfficientNet(net) => net,
+        Backbone::Vit(_) => panic!("expected an EfficientNet"),
+    }
+}
+
+#[test]
+fn the_architecture_is_read_from_tensor_shapes() {
+    let config = load(&Backend::Cpu.device().unwrap()).config();
+    let BackboneConfig::EfficientNet(net) = &config.backbone else {
+        panic!("not an EfficientNet: {config:?}");
+    };
+    let repeats: Vec<usize> = net.stages.iter().map(Vec::len).collect();
+    assert_eq!(
+        repeats,
+        [1, 1, 1, 2, 2, 2, 1],
+        "depth multiplier 0.5, first/last fixed"
+    );
+    let widths: Vec<usize> = net.stages.iter().map(|s| s[0].out_channels).collect();
+    assert_eq!(
+        widths,
+        [8, 8, 16, 24, 32, 48, 80],
+        "channel multiplier 0.25"
+    );
+    assert_eq!(net.stages[0][0].kind, BlockKind::DepthwiseSeparable);
+    assert_eq!(net.stages[2][0].kernel_size, 5);
+    assert_eq!((net.stem_channels, net.head_channels), (32, 1280));
+    assert_eq!(config.embedding_dim, 512);
+    let strides: Vec<usize> = net.stages.iter().map(|s| s[0].stride).collect();
+    assert_eq!(strides, [1, 2, 2, 2, 1, 2, 1]);
+}
+
+#[test]
+fn every_stage_features_and_embedding_match_timm() {
+    let device = Backend::Cpu.device().unwrap();
+    let encoder = load(&device);
+    let net = efficientnet(&encoder);
+    for size in SIZES {
+        for name in INPUTS {
+            let x = input(size, name, &device);
+            let stages = net.forward_stages(x.clone());
+            assert_eq!(stages.len(), 8, "stem + 7 stages");
+            for (i, tensor) in stages.into_iter().enumerate() {
+                let key = if i == 0 {
+                    format!("stem.{size}.{name}")
+                } else {
+                    format!("stage{}.{size}.{name}", i - 1)
+                };
+                let reference = expected(&key);
+                assert_eq!(&tensor.dims()[1..], reference.shape.as_slice(), "{key}");
+                assert_matches(tensor, &reference.data, &key);
+            }
+            let what = |k: &str| format!("{k}.{size}.{name}");
+            assert_matches(
+                net.forward_features(x.clone()),
+                &expected(&what("features")).data,
+                &what("features"),
+            );
+            let out = encoder.forward(x.clone());
+            assert_matches_values(
+                &values(out.class_feature),
+                &expected(&what("pooled")).data,
+                &what("pooled"),
+            );
+            assert_matches_values(
+                &values(out.embedding),
+                &expected(&what("embedding")).data,
+                &what("embedding"),
+            );
+            assert_close(
+                &values(encoder.embed(x)),
+                &expected(&what("embedding_l2")).data,
+                TOLERANCE,
+                &what("embedding_l2"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_timm_file_starts_a_backbone_and_its_classifier_is_ignored() {
+    let device = Backend::Cpu.device().unwrap();
+    let file = WeightFile::read(&fixture(SET, "timm_backbone.safetensors")).unwrap();
+    let ignored: Vec<String> = file.ignored_tensors().into_iter().map(|t| t.name).collect();
+    assert_eq!(ignored, ["classifier.bias", "classifier.weight"]);
+    let dict = file.state_dict(EncoderRole::Sketch).unwrap();
+    assert!(dict.is_timm_backbone);
+    let backbone = dict.infer_backbone(None).unwrap();
+    let mut encoder = ArnetEncoderConfig::new(backbone).init(&device).unwrap();
+    dict.apply(&mut encoder, LoadScope::BackboneOnly, &device)
+        .unwrap();
+    let x = input(72, "photo", &device);
+    assert_matches(
+        efficientnet(&encoder).forward_features(x),
+        &expected("features.72.photo").data,
+        "features from the timm file",
+    );
+}
+
+#[test]
+fn saving_keeps_the_architecture_and_every_trainable_tensor_gets_a_gradient() {
+    let device = Backend::Cpu.device().unwrap();
+    let mut encoder = load(&device);
+    let dir = arnet_tests::scratch_dir("efficientnet-save");
+    let path = dir.join("encoder.safetensors");
+    weights::save_encoder(&mut encoder, &path).unwrap();
+    let reloaded = weights::load_encoder(&path, EncoderRole::Photo, None, &device).unwrap();
+    assert_eq!(reloaded.config(), encoder.config());
+    let x = input(64, "sketch", &device);
+    assert_close(
+        &values(reloaded.embed(x.clone())),
+        &values(encoder.embed(x)),
+        0.0,
+        "reloaded",
+    );
+
+    let autodiff = device.clone().autodiff();
+    let mut trained = weights::load_encoder(&path, EncoderRole::Photo, None, &autodiff).unwrap();
+    let batch = Tensor::cat(
+        vec![
+            input(64, "sketch", &autodiff),
+            input(64, "photo", &autodiff),
+        ],
+        0,
+    );
+    let embedding = trained.forward(batch).embedding;
+    let loss = (embedding.clone() * embedding).mean();
+    let grads = loss.backward();
+    let mut missing = Vec::new();
+    use arnet_model::params::VisitParams;
+    trained.visit_params("", &mut |name, slot| {
+        let frozen = name.ends_with("running_mean") || name.ends_with("running_var");
+        let has = slot
+            .grad(&grads)
+            .is_some_and(|g| g.data.iter().any(|v| *v != 0.0));
+        if has == frozen {
+            missing.push(format!("{name}: gradient {has}"));
+        }
+    });
+    assert!(missing.is_empty(), "{missing:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
