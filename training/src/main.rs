@@ -338,6 +338,10 @@ struct SynthArgs {
     /// Also write app-style stroke lists ({split}A-strokes/STEM_app.json), one per photo.
     #[arg(long)]
     stroke_lists: bool,
+    /// How sketches are drawn: standard (a pool of drawers), or varied (widths, wobble, the
+    /// app's pen, outline-only, partial and over-drawn sketches, wider poses: for training).
+    #[arg(long, value_enum, default_value = "standard")]
+    style: synth::SketchStyle,
 }
 
 fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
@@ -357,6 +361,7 @@ fn run_synth(args: SynthArgs) -> anyhow::Result<()> {
         seed: args.seed,
         test_fraction: args.test_fraction,
         stroke_lists: args.stroke_lists,
+        style: args.style,
     })?;
     eprintln!(
         "wrote {photos} photos and {sketches} sketches to {}",

@@ -784,6 +784,80 @@ pub fn sketch_strokes(garment: &Garment, drawer: &Drawer, rng: &mut Rng) -> Vec<
         .collect()
 }
 
+/// How the sketches of a synthetic set are drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SketchStyle {
+    /// A pool of drawers with moderate variation (the bundled demo's gallery and the tests).
+    #[default]
+    Standard,
+    /// For training a model that has to find what people draw: every sketch by its own
+    /// drawer over a much wider range of line widths, ink and wobble, a third of them with the
+    /// app's own pen, some outline-only, some partial (the first strokes only), some
+    /// over-drawn (each stroke twice), and a wider pose (scale, rotation, position).
+    Varied,
+}
+
+/// A drawer over a wider range than [`Drawer::random`] (see [`SketchStyle::Varied`]).
+fn varied_drawer(rng: &mut Rng) -> Drawer {
+    let mut drawer = if rng.chance(0.3) {
+        app_drawer()
+    } else {
+        Drawer {
+            width: rng.range(0.004, 0.03),
+            darkness: rng.range(0.55, 1.0),
+            wobble: rng.range(0.0, 0.02),
+            skip_detail: rng.range(0.0, 0.7),
+            draws_stripes: rng.range(0.0, 1.0),
+        }
+    };
+    if rng.chance(0.15) {
+        // Outline only.
+        drawer.skip_detail = 1.0;
+        drawer.draws_stripes = 0.0;
+    }
+    drawer
+}
+
+/// One sketch in the [`SketchStyle::Varied`] style.
+pub fn varied_sketch_strokes(garment: &Garment, rng: &mut Rng) -> Vec<Stroke> {
+    let drawer = varied_drawer(rng);
+    let mut strokes = sketch_strokes(garment, &drawer, rng);
+    if rng.chance(0.2) && strokes.len() > 1 {
+        // Partial: the first strokes only (the outline comes first).
+        let keep = ((strokes.len() as f32 * rng.range(0.35, 0.9)).ceil() as usize).max(1);
+        strokes.truncate(keep);
+    }
+    if rng.chance(0.15) {
+        // Over-drawn: each line traced twice by a slightly different hand.
+        let again: Vec<Stroke> = strokes
+            .iter()
+            .map(|s| Stroke {
+                points: s
+                    .points
+                    .iter()
+                    .map(|p| [p[0] + rng.normal(0.004), p[1] + rng.normal(0.004)])
+                    .collect(),
+                ..s.clone()
+            })
+            .collect();
+        strokes.extend(again);
+    }
+    // A wider pose than sketch_strokes' own.
+    let scale = rng.range(0.8, 1.12);
+    let (sin, cos) = rng.range(-0.15, 0.15).sin_cos();
+    let (shift_x, shift_y) = (rng.range(-0.06, 0.06), rng.range(-0.06, 0.06));
+    for stroke in &mut strokes {
+        for p in &mut stroke.points {
+            let (x, y) = (p[0] - 0.5, p[1] - 0.5);
+            *p = [
+                0.5 + shift_x + scale * (cos * x - sin * y),
+                0.5 + shift_y + scale * (sin * x + cos * y),
+            ];
+        }
+    }
+    strokes
+}
+
 /// Renders a sketch of a garment by a drawer.
 pub fn render_sketch(garment: &Garment, drawer: &Drawer, rng: &mut Rng) -> RgbImage {
     rasterize(&sketch_strokes(garment, drawer, rng), IMAGE_SIZE)
@@ -806,6 +880,8 @@ pub struct SynthOptions {
     /// (`{split}A-strokes/STEM_app.json`: the app's pen width, black, light wobble), for
     /// evaluating a model on sketches rasterised by the app's own canvas code.
     pub stroke_lists: bool,
+    /// How the sketches (not the stroke lists) are drawn.
+    pub style: SketchStyle,
 }
 
 /// A drawer that draws like a person using the app: the app's default pen (width and black
@@ -926,8 +1002,13 @@ fn write_item(
     save(photo, &options.out.join(format!("{split}B/{stem}.png")))?;
     for k in 0..options.sketches_per_photo {
         let mut rng = Rng::for_item(options.seed, SKETCH_STREAM, (i * 1000 + k) as u64);
-        let drawer = &drawers[rng.below(drawers.len())];
-        let sketch = render_sketch(garment, drawer, &mut rng);
+        let sketch = match options.style {
+            SketchStyle::Standard => {
+                let drawer = &drawers[rng.below(drawers.len())];
+                render_sketch(garment, drawer, &mut rng)
+            }
+            SketchStyle::Varied => rasterize(&varied_sketch_strokes(garment, &mut rng), IMAGE_SIZE),
+        };
         save(
             sketch,
             &options

@@ -77,3 +77,70 @@ fn writes_the_trainer_layout_deterministically() {
     assert!(colourful > total / 20, "a coloured garment is visible");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn the_varied_style_draws_other_sketches_of_the_same_garments_deterministically() {
+    let root = std::env::temp_dir().join(format!("arnet-synth-varied-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let run = |name: &str, style: &str| {
+        let out = root.join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_arnet"))
+            .args(["synth", "--out"])
+            .arg(&out)
+            .args([
+                "--photos",
+                "12",
+                "--sketches-per-photo",
+                "3",
+                "--seed",
+                "5",
+                "--style",
+                style,
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        out
+    };
+    let (standard, varied, again) = (
+        run("s", "standard"),
+        run("v", "varied"),
+        run("v2", "varied"),
+    );
+    let read = |dir: &Path, file: &str| std::fs::read(dir.join(file)).unwrap();
+    assert_eq!(
+        files(&varied.join("trainA")),
+        files(&standard.join("trainA"))
+    );
+    for photo in files(&standard.join("trainB")) {
+        let file = format!("trainB/{photo}");
+        assert_eq!(
+            read(&standard, &file),
+            read(&varied, &file),
+            "same garments"
+        );
+    }
+    let mut differing = 0;
+    let mut ink = Vec::new();
+    for sketch in files(&varied.join("trainA")) {
+        let file = format!("trainA/{sketch}");
+        assert_eq!(
+            read(&varied, &file),
+            read(&again, &file),
+            "deterministic: {file}"
+        );
+        differing += usize::from(read(&standard, &file) != read(&varied, &file));
+        let image = image::open(varied.join(&file)).unwrap().to_rgb8();
+        let dark = image.pixels().filter(|p| p[0] < 160).count();
+        assert!(
+            dark > 50 && dark < image.pixels().count() / 3,
+            "{file}: {dark} dark px"
+        );
+        ink.push(dark);
+    }
+    assert_eq!(differing, ink.len(), "every sketch is drawn anew");
+    // Line widths, partial and outline-only sketches: the amount of ink varies a lot.
+    let (least, most) = (ink.iter().min().unwrap(), ink.iter().max().unwrap());
+    assert!(*most > 3 * *least, "ink from {least} to {most} px");
+    std::fs::remove_dir_all(&root).unwrap();
+}

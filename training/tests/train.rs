@@ -11,7 +11,7 @@ use arnet_model::params::collect_host;
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{ArnetPair, Backend, weights};
 use arnet_training::recipe::{Objective, Preset, Recipe, Views};
-use arnet_training::synth::{SynthOptions, generate};
+use arnet_training::synth::{SketchStyle, SynthOptions, generate};
 use arnet_training::train::{TrainOptions, TrainSummary, train};
 
 fn scratch(name: &str) -> PathBuf {
@@ -32,6 +32,7 @@ fn data() -> &'static Path {
             seed: 5,
             test_fraction: 0.25,
             stroke_lists: false,
+            style: SketchStyle::Standard,
         })
         .unwrap();
         dir
@@ -213,6 +214,7 @@ fn retrieval_data() -> &'static Path {
             seed: 5,
             test_fraction: 0.25,
             stroke_lists: false,
+            style: SketchStyle::Standard,
         })
         .unwrap();
         dir
