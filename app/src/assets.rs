@@ -1,4 +1,4 @@
-//! The bundled demo: a gallery of synthetic garment photos and a small model trained on a
+//! The bundled demo: a gallery of synthetic garment photos and a model fine-tuned on a
 //! separate synthetic set (see README, "The bundled demo", for the command that made them).
 
 use std::path::PathBuf;
@@ -15,7 +15,9 @@ pub fn assets_dir() -> PathBuf {
     {
         return dir;
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets"))
+    let repository = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets"));
+    // Shown in the UI: `/path/to/clone/assets`, not `/path/to/clone/app/../assets`.
+    repository.canonicalize().unwrap_or(repository)
 }
 
 /// The demo model (both encoders).
@@ -26,4 +28,19 @@ pub fn demo_weights() -> PathBuf {
 /// The demo gallery folder.
 pub fn demo_gallery() -> PathBuf {
     assets_dir().join("demo/gallery")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_repository_assets_folder_is_shown_canonical() {
+        let dir = super::assets_dir();
+        assert!(
+            !dir.components()
+                .any(|c| c == std::path::Component::ParentDir),
+            "{}",
+            dir.display()
+        );
+        assert!(dir.join("demo/gallery").is_dir(), "{}", dir.display());
+    }
 }

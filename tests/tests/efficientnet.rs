@@ -193,3 +193,28 @@ fn saving_keeps_the_architecture_and_every_trainable_tensor_gets_a_gradient() {
     assert!(missing.is_empty(), "{missing:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// MSTR takes the CNN's last feature map as its grid: 3 x 3 at 72 px, so windows 1 and 3 work
+/// (9 + 1 tokens) and a window of 2 is refused naming the grid.
+#[test]
+fn mstr_runs_on_the_last_feature_map_and_refuses_windows_that_do_not_divide_it() {
+    use arnet_model::MstrConfig;
+    let device = Backend::Cpu.device().unwrap();
+    let BackboneConfig::EfficientNet(mut net) = load(&device).config().backbone else {
+        unreachable!()
+    };
+    net.image_size = 72;
+    assert_eq!(net.grid_size(), 3);
+    let mstr = MstrConfig::new()
+        .with_window_sizes(vec![1, 3])
+        .with_feedforward_dim(64);
+    let config = ArnetEncoderConfig::new(net.clone()).with_mstr(Some(mstr.clone()));
+    let encoder = config.init(&device).unwrap();
+    let out = encoder.forward(input(72, "photo", &device));
+    assert_eq!(out.mstr_tokens.unwrap().dims(), [1, 10, 1280]);
+    assert_eq!(out.embedding.dims(), [1, 512]);
+
+    let bad = ArnetEncoderConfig::new(net).with_mstr(Some(mstr.with_window_sizes(vec![1, 2])));
+    let err = bad.init(&device).unwrap_err().to_string();
+    assert!(err.contains("3 x 3"), "{err}");
+}
