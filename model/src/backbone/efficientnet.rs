@@ -406,6 +406,8 @@ pub struct InvertedResidual {
 }
 
 /// One block of either kind.
+// Blocks are built once and held in a Vec; the size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum MobileBlock {
     /// `ds`.

@@ -127,6 +127,8 @@ impl BackboneConfig {
 }
 
 /// A backbone module.
+// One per encoder, built once: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Backbone {
     /// A Vision Transformer.
