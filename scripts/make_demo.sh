@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Regenerates assets/demo: a held-out gallery of synthetic garment photos, its sketches (images
 # and app-style stroke lists), and the demo model trained on a *separate* synthetic set.
-# Deterministic from the seeds below. About an hour on a 2-core CPU (see README).
+# Deterministic from the seeds below (given the same converted start weights).
 #
-#   bash scripts/make_demo.sh            # uses target/debug/arnet (built if missing)
-#   ARNET=path/to/arnet EPOCHS=20 bash scripts/make_demo.sh
+#   bash scripts/make_demo.sh                      # the bundled model: EfficientNet-Lite0 from
+#                                                  # ImageNet weights (about an hour on 2 cores)
+#   RECIPE=scratch-vit bash scripts/make_demo.sh   # the earlier demo: a small ViT from scratch
+#   ARNET=path/to/arnet EPOCHS=8 bash scripts/make_demo.sh
+#
+# The EfficientNet recipe needs pretrained/efficientnet_lite0.safetensors, which
+# scripts/convert_pretrained.sh writes (it is run here when the file is missing; it installs
+# torch from PyPI into a venv the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The test profile's build (dependencies at opt-level 3, shared with `cargo test --workspace`);
@@ -13,12 +19,31 @@ ARNET=${ARNET:-${CARGO_TARGET_DIR:-target}/debug/arnet}
 if [ ! -x "$ARNET" ]; then
   cargo build --workspace --all-targets
 fi
-EPOCHS=${EPOCHS:-20}
+RECIPE=${RECIPE:-efficientnet}
 WORK=${WORK:-$(mktemp -d)}
-echo "working in $WORK"
+echo "working in $WORK (recipe $RECIPE)"
+
+case "$RECIPE" in
+  efficientnet)
+    EPOCHS=${EPOCHS:-7}
+    START=pretrained/efficientnet_lite0.safetensors
+    [ -f "$START" ] || bash scripts/convert_pretrained.sh --out pretrained
+    # Sketches drawn over a wide range of styles (app pen, widths, partial, outline-only...).
+    STYLE=varied
+    TRAIN=(--backbone efficientnet-lite0 --init-backbone "$START" --image-size 160
+           --epochs "$EPOCHS" --batch-size 32 --lr 1e-4 --seed 0)
+    ;;
+  scratch-vit)
+    EPOCHS=${EPOCHS:-20}
+    STYLE=standard
+    TRAIN=(--preset demo --epochs "$EPOCHS" --batch-size 32 --lr 3e-4 --seed 0)
+    ;;
+  *) echo "RECIPE must be efficientnet or scratch-vit" >&2; exit 2 ;;
+esac
 
 # Training garments (seed 101) and gallery garments (seed 202) are drawn independently.
-"$ARNET" synth --out "$WORK/train" --photos 500 --sketches-per-photo 3 --seed 101 --test-fraction 0
+"$ARNET" synth --out "$WORK/train" --photos 500 --sketches-per-photo 3 --seed 101 --test-fraction 0 \
+  --style "$STYLE"
 "$ARNET" synth --out "$WORK/gallery" --photos 200 --sketches-per-photo 1 --seed 202 \
   --test-fraction 0 --stroke-lists
 
@@ -28,9 +53,12 @@ ln -sfn "$WORK/train/trainA" "$WORK/data/trainA"
 ln -sfn "$WORK/train/trainB" "$WORK/data/trainB"
 ln -sfn "$WORK/gallery/trainA" "$WORK/data/testA"
 ln -sfn "$WORK/gallery/trainB" "$WORK/data/testB"
+ln -sfn "$WORK/gallery/trainA-strokes" "$WORK/data/testA-strokes"
 
-"$ARNET" train --data "$WORK/data" --out "$WORK/run" --device cpu --preset demo \
-  --epochs "$EPOCHS" --batch-size 32 --lr 3e-4 --seed 0
+"$ARNET" train --data "$WORK/data" --out "$WORK/run" --device cpu "${TRAIN[@]}"
+# On-the-fly figures of the kept model on the gallery's app-style stroke lists (README).
+"$ARNET" eval --data "$WORK/data" --weights "$WORK/run/best.safetensors" --on-the-fly --json \
+  > "$WORK/run/on_the_fly.json"
 
 rm -rf assets/demo
 mkdir -p assets/demo/gallery assets/demo/sketches assets/demo/strokes assets/demo/training
@@ -39,6 +67,6 @@ cp "$WORK/gallery/trainB/"*.png assets/demo/gallery/
 cp "$WORK/gallery/trainA/"*.png assets/demo/sketches/
 cp "$WORK/gallery/trainA-strokes/"*.json assets/demo/strokes/
 cp "$WORK/run/best.json" "$WORK/run/metrics.csv" "$WORK/run/curves.png" "$WORK/run/recipe.json" \
-  assets/demo/training/
+  "$WORK/run/on_the_fly.json" assets/demo/training/
 echo "assets/demo updated:"
 du -sh assets/demo/*
