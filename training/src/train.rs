@@ -165,7 +165,7 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
                 && asked != found
             {
                 bail!(
-                    "{}: --backbone {} but the file holds a {} backbone",
+                    "{}: --backbone {} but the file's backbone is {}",
                     path.display(),
                     asked.to_possible_value().expect("named").get_name(),
                     found.to_possible_value().expect("named").get_name()
