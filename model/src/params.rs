@@ -170,6 +170,24 @@ impl VisitParams for Conv2d {
     }
 }
 
+/// Visits a BatchNorm's four vectors under PyTorch's names, in PyTorch's order: `weight`,
+/// `bias`, `running_mean`, `running_var` (its integer `num_batches_tracked` is not a float
+/// tensor and is never read or written).
+pub fn visit_batch_norm(
+    prefix: &str,
+    [weight, bias, running_mean, running_var]: [&mut Param<Tensor<1>>; 4],
+    visit: &mut dyn FnMut(&str, ParamSlot<'_>),
+) {
+    for (name, param) in [
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ] {
+        visit(&format!("{prefix}{name}"), ParamSlot::Rank1(param));
+    }
+}
+
 /// Gives every parameter an id derived from its name (64-bit FNV-1a).
 ///
 /// Burn draws parameter ids at random when a module is built, and the optimiser keys its

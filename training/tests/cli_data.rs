@@ -24,19 +24,16 @@ fn checkpoint() -> PathBuf {
 
 /// A fresh synthetic folder: 8 photos (6 train, 2 test), 2 sketches each.
 fn synth_folder(name: &str) -> PathBuf {
+    synth_folder_with(name, &["--sketches-per-photo", "2", "--seed", "11"])
+}
+
+/// A fresh synthetic folder of 8 photos (6 train, 2 test), with more `arnet synth` flags.
+fn synth_folder_with(name: &str, flags: &[&str]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("arnet-cli-data-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = arnet([
-        "synth",
-        "--out",
-        dir.to_str().unwrap(),
-        "--photos",
-        "8",
-        "--sketches-per-photo",
-        "2",
-        "--seed",
-        "11",
-    ]);
+    let mut args = vec!["synth", "--out", dir.to_str().unwrap(), "--photos", "8"];
+    args.extend(flags);
+    let out = arnet(args);
     assert!(
         out.status.success(),
         "{}",
@@ -170,24 +167,15 @@ fn search_ranks_the_gallery_and_skips_broken_photos() {
 
 #[test]
 fn eval_on_the_fly_replays_stroke_lists_and_reports_m_a_and_m_b() {
-    let dir = std::env::temp_dir().join(format!("arnet-cli-data-{}-otf", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = arnet([
-        "synth",
-        "--out",
-        dir.to_str().unwrap(),
-        "--photos",
-        "8",
-        "--sketches-per-photo",
-        "1",
-        "--seed",
-        "12",
-        "--stroke-lists",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let dir = synth_folder_with(
+        "otf",
+        &[
+            "--sketches-per-photo",
+            "1",
+            "--seed",
+            "12",
+            "--stroke-lists",
+        ],
     );
     let strokes = dir.join("testA-strokes");
     let mut total_strokes = 0;

@@ -39,7 +39,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::params::{ParamSlot, VisitParams};
+use crate::params::{ParamSlot, VisitParams, visit_batch_norm};
 
 /// TensorFlow's BatchNorm epsilon, which EfficientNet-Lite was trained with.
 pub const TF_BATCH_NORM_EPS: f64 = 1e-3;
@@ -355,18 +355,15 @@ impl FrozenBatchNorm2d {
 
 impl VisitParams for FrozenBatchNorm2d {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        visit(
-            &format!("{prefix}weight"),
-            ParamSlot::Rank1(&mut self.weight),
-        );
-        visit(&format!("{prefix}bias"), ParamSlot::Rank1(&mut self.bias));
-        visit(
-            &format!("{prefix}running_mean"),
-            ParamSlot::Rank1(&mut self.running_mean),
-        );
-        visit(
-            &format!("{prefix}running_var"),
-            ParamSlot::Rank1(&mut self.running_var),
+        visit_batch_norm(
+            prefix,
+            [
+                &mut self.weight,
+                &mut self.bias,
+                &mut self.running_mean,
+                &mut self.running_var,
+            ],
+            visit,
         );
     }
 }

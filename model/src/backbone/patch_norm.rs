@@ -22,7 +22,7 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
-use crate::params::{ParamSlot, VisitParams};
+use crate::params::{ParamSlot, VisitParams, visit_batch_norm};
 
 /// PyTorch's BatchNorm epsilon.
 pub const BATCH_NORM_EPS: f64 = 1e-5;
@@ -89,18 +89,15 @@ impl TokenBatchNorm {
 
 impl VisitParams for TokenBatchNorm {
     fn visit_params(&mut self, prefix: &str, visit: &mut dyn FnMut(&str, ParamSlot<'_>)) {
-        visit(
-            &format!("{prefix}weight"),
-            ParamSlot::Rank1(&mut self.weight),
-        );
-        visit(&format!("{prefix}bias"), ParamSlot::Rank1(&mut self.bias));
-        visit(
-            &format!("{prefix}running_mean"),
-            ParamSlot::Rank1(&mut self.running_mean),
-        );
-        visit(
-            &format!("{prefix}running_var"),
-            ParamSlot::Rank1(&mut self.running_var),
+        visit_batch_norm(
+            prefix,
+            [
+                &mut self.weight,
+                &mut self.bias,
+                &mut self.running_mean,
+                &mut self.running_var,
+            ],
+            visit,
         );
     }
 }
