@@ -203,11 +203,13 @@ impl WeightFile {
         self.contents() == FileContents::Pair
     }
 
-    /// The state dict of one encoder, under canonical names (see [`canonical_name`]).
-    ///
-    /// A two-encoder file yields the state dict of `role`; a one-encoder file (or a timm
-    /// backbone) yields its only state dict whatever `role` is.
-    pub fn state_dict(&self, role: EncoderRole) -> Result<StateDict, WeightsError> {
+    /// The tensors of `role`'s state dict with their canonical names (`None`: ignored on
+    /// purpose), and whether the names are a bare timm backbone's. Borrows, copies nothing.
+    #[allow(clippy::type_complexity)]
+    fn select(
+        &self,
+        role: EncoderRole,
+    ) -> Result<(bool, Vec<(&String, Option<String>, &HostTensor)>), WeightsError> {
         let key = role.state_dict_key();
         let other = role.other().state_dict_key();
         let has = |k: &str| {
@@ -228,30 +230,36 @@ impl WeightFile {
         } else {
             None
         };
-        let selected: Vec<(&String, &HostTensor)> = self
+        // Names without the role prefix, for this role's tensors.
+        let selected: Vec<(&String, &str, &HostTensor)> = self
             .tensors
             .iter()
             .filter_map(|(name, t)| match &prefix {
-                Some(p) => name.strip_prefix(p.as_str()).map(|_| (name, t)),
-                None => Some((name, t)),
+                Some(p) => name.strip_prefix(p.as_str()).map(|local| (name, local, t)),
+                None => Some((name, name.as_str(), t)),
             })
             .collect();
-        let is_timm = !selected.iter().any(|(name, _)| {
-            let local = prefix
-                .as_deref()
-                .and_then(|p| name.strip_prefix(p))
-                .unwrap_or(name);
+        let is_timm = !selected.iter().any(|(_, local, _)| {
             let local = local.strip_prefix("module.").unwrap_or(local);
             local.starts_with("encoder.")
         });
+        let entries = selected
+            .into_iter()
+            .map(|(name, local, t)| (name, canonical_name(local, is_timm), t))
+            .collect();
+        Ok((is_timm, entries))
+    }
+
+    /// The state dict of one encoder, under canonical names (see [`canonical_name`]).
+    ///
+    /// A two-encoder file yields the state dict of `role`; a one-encoder file (or a timm
+    /// backbone) yields its only state dict whatever `role` is.
+    pub fn state_dict(&self, role: EncoderRole) -> Result<StateDict, WeightsError> {
+        let (is_timm, entries) = self.select(role)?;
         let mut tensors = BTreeMap::new();
         let mut ignored = Vec::new();
-        for (name, tensor) in selected {
-            let local = prefix
-                .as_deref()
-                .and_then(|p| name.strip_prefix(p))
-                .unwrap_or(name);
-            match canonical_name(local, is_timm) {
+        for (name, canonical, tensor) in entries {
+            match canonical {
                 Some(canonical) => {
                     tensors.insert(canonical, tensor.clone());
                 }
@@ -319,8 +327,13 @@ impl WeightFile {
         };
         let mut ignored: Vec<IgnoredTensor> = roles
             .iter()
-            .filter_map(|role| self.state_dict(*role).ok())
-            .flat_map(|dict| dict.ignored)
+            .filter_map(|role| self.select(*role).ok())
+            .flat_map(|(_, entries)| entries)
+            .filter(|(_, canonical, _)| canonical.is_none())
+            .map(|(name, _, tensor)| IgnoredTensor {
+                name: name.clone(),
+                shape: tensor.shape.clone(),
+            })
             .collect();
         ignored.sort_by(|a, b| a.name.cmp(&b.name));
         ignored
