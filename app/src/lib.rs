@@ -16,6 +16,7 @@ pub mod assets;
 pub mod hardware;
 pub mod settings;
 pub mod sketch;
+pub mod sketch_file;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
@@ -111,17 +112,38 @@ pub struct SketchApp {
     target: Option<PathBuf>,
     rank_history: Vec<(usize, usize)>,
     message: Option<String>,
+    /// Where the current sketch is written after every change (none: not written).
+    sketch_file: Option<PathBuf>,
 }
 
 impl SketchApp {
     /// Starts the app with `settings` on `device`: loads the remembered (or the demo) model and
     /// gallery in the background, caching embeddings in the platform cache folder.
+    ///
+    /// The sketch is also written to [`sketch_file::default_path`] after every stroke, and read
+    /// back from there on start.
     pub fn new(settings: Settings, device: DeviceChoice) -> Self {
-        Self::with_cache_dir(settings, device, arnet_model::gallery::default_cache_dir())
+        Self::with_paths(
+            settings,
+            device,
+            arnet_model::gallery::default_cache_dir(),
+            sketch_file::default_path(),
+        )
     }
 
-    /// [`SketchApp::new`] with the embedding cache in `cache_dir`.
+    /// [`SketchApp::new`] with the embedding cache in `cache_dir` and no sketch file.
     pub fn with_cache_dir(settings: Settings, device: DeviceChoice, cache_dir: PathBuf) -> Self {
+        Self::with_paths(settings, device, cache_dir, None)
+    }
+
+    /// [`SketchApp::new`] with the embedding cache in `cache_dir` and the current sketch kept
+    /// in `sketch_file` (its strokes, when it holds any, replace the settings' strokes).
+    pub fn with_paths(
+        settings: Settings,
+        device: DeviceChoice,
+        cache_dir: PathBuf,
+        sketch_file: Option<PathBuf>,
+    ) -> Self {
         let worker = Worker::start(device.backend, cache_dir);
         let weights = settings
             .weights
@@ -131,7 +153,12 @@ impl SketchApp {
             .gallery
             .clone()
             .unwrap_or_else(assets::demo_gallery);
-        let sketch = Sketch::from_strokes(settings.strokes.clone());
+        let (strokes, sketch_file_error) = match sketch_file.as_deref().map(sketch_file::load) {
+            Some(Ok(Some(strokes))) => (strokes, None),
+            Some(Err(e)) => (settings.strokes.clone(), Some(e)),
+            Some(Ok(None)) | None => (settings.strokes.clone(), None),
+        };
+        let sketch = Sketch::from_strokes(strokes);
         let mut app = Self {
             gallery_input: gallery.display().to_string(),
             weights_input: weights.display().to_string(),
@@ -156,7 +183,8 @@ impl SketchApp {
             selected: None,
             target: None,
             rank_history: Vec::new(),
-            message: None,
+            message: sketch_file_error,
+            sketch_file,
         };
         app.worker.send(Request::LoadModel {
             weights,
@@ -253,7 +281,7 @@ impl SketchApp {
             Ok(image) => {
                 self.sketch.clear();
                 self.opened_sketch = Some((path.to_path_buf(), Arc::new(image), None));
-                self.request_query();
+                self.sketch_changed();
             }
             Err(e) => self.message = Some(e.to_string()),
         }
@@ -287,21 +315,21 @@ impl SketchApp {
     pub fn add_stroke(&mut self, stroke: Stroke) {
         self.opened_sketch = None;
         if self.sketch.add(stroke) {
-            self.request_query();
+            self.sketch_changed();
         }
     }
 
     /// Undo (Ctrl+Z).
     pub fn undo(&mut self) {
         if self.sketch.undo() {
-            self.request_query();
+            self.sketch_changed();
         }
     }
 
     /// Redo (Ctrl+Shift+Z).
     pub fn redo(&mut self) {
         if self.sketch.redo() {
-            self.request_query();
+            self.sketch_changed();
         }
     }
 
@@ -309,8 +337,18 @@ impl SketchApp {
     pub fn clear(&mut self) {
         let had_image = self.opened_sketch.take().is_some();
         if self.sketch.clear() || had_image {
-            self.request_query();
+            self.sketch_changed();
         }
+    }
+
+    /// After every change to the strokes: write them to the sketch file, and query.
+    fn sketch_changed(&mut self) {
+        if let Some(path) = &self.sketch_file
+            && let Err(e) = sketch_file::save(path, self.sketch.strokes())
+        {
+            self.message = Some(format!("the sketch could not be saved: {e}"));
+        }
+        self.request_query();
     }
 
     fn request_query(&mut self) {
@@ -593,7 +631,7 @@ impl SketchApp {
                     && let Some(p) = pointer
                     && self.sketch.erase_at(p, 0.02) > 0
                 {
-                    self.request_query();
+                    self.sketch_changed();
                 }
             }
         }

@@ -349,3 +349,44 @@ fn a_single_encoder_file_indexes_the_gallery_and_drawing_says_the_sketch_encoder
     harness.get_by_label_contains("sketch encoder is missing");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The sketch is on disk after every stroke, with no frame save (eframe's persistence) at
+/// all: a killed app loses nothing drawn. Undo rewrites it, and a new app (empty settings, as
+/// after a kill) starts with the file's strokes.
+#[test]
+fn every_stroke_is_written_to_the_sketch_file_without_a_frame_save() {
+    let dir = scratch("sketch-file");
+    let weights = tiny_weights(&dir);
+    let folder = gallery(&dir, 4, false);
+    let file = dir.join("data").join(arnet_app::sketch_file::FILE_NAME);
+    let app = SketchApp::with_paths(
+        settings(&weights, &folder),
+        cpu(),
+        dir.join("cache"),
+        Some(file.clone()),
+    );
+    let mut harness = harness(app);
+    assert!(!file.exists(), "nothing drawn, nothing written");
+    draw(&mut harness, [0.1, 0.2], [0.9, 0.3]);
+    let saved = |file: &Path| {
+        arnet_app::sketch_file::load(file)
+            .unwrap()
+            .expect("the sketch file exists")
+    };
+    assert_eq!(saved(&file).len(), 1);
+    draw(&mut harness, [0.2, 0.8], [0.7, 0.6]);
+    assert_eq!(saved(&file), harness.state().sketch().strokes());
+    assert_eq!(saved(&file).len(), 2);
+    harness.state_mut().undo();
+    assert_eq!(saved(&file).len(), 1);
+
+    let restarted = SketchApp::with_paths(
+        settings(&weights, &folder),
+        cpu(),
+        dir.join("cache"),
+        Some(file.clone()),
+    );
+    assert_eq!(restarted.sketch().strokes(), saved(&file).as_slice());
+    assert_eq!(restarted.sketch().strokes().len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
