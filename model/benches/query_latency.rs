@@ -3,7 +3,8 @@
 //! Rasterise a 30-stroke sketch at 224 x 224, prepare the model input, embed it with the sketch
 //! encoder, rank a 200-photo gallery (cosine top-10). Models side by side, so the table reads
 //! as a ratio: the from-scratch demo's shape (224 px, 32 px patches, 192 wide, 4 blocks),
-//! EfficientNet-Lite0 at 160 px and 224 px (the pretrained backbone), and ViT-B/16; the app's
+//! EfficientNet-Lite0 at 160 px and 224 px (the pretrained backbone), DINOv2 ViT-S/14 at 112 px
+//! and 224 px, and ViT-B/16; the app's
 //! target is under 100 ms with the bundled demo model on a 2-core CPU.
 //! Random weights: the time does not depend on their values.
 //!
@@ -57,7 +58,7 @@ fn main() {
         arnet_model::retrieval::l2_normalize(&mut row);
         gallery.push(&row);
     }
-    let cases: [(&str, BackboneConfig); 4] = [
+    let cases: [(&str, BackboneConfig); 6] = [
         (
             "ViT demo shape (224/32, 192 wide, 4 blocks)",
             VitConfig::custom(224, 32, 192, 4, 3).into(),
@@ -69,6 +70,14 @@ fn main() {
         (
             "EfficientNet-Lite0 224 px",
             EfficientNetConfig::lite0(224).into(),
+        ),
+        (
+            "DINOv2 ViT-S/14 112 px",
+            VitConfig::dinov2_small_patch14(112).into(),
+        ),
+        (
+            "DINOv2 ViT-S/14 224 px",
+            VitConfig::dinov2_small_patch14(224).into(),
         ),
         ("ViT-B/16", VitConfig::vit_base_patch16_224().into()),
     ];

@@ -49,7 +49,7 @@ use crate::backbone::efficientnet::{
 use crate::encoder::{ArnetEncoder, ArnetEncoderConfig, ArnetPair, EncoderRole};
 use crate::mstr::MstrConfig;
 use crate::params::{HostTensor, VisitParams, collect_host};
-use crate::vit::VitConfig;
+use crate::vit::{IMAGENET_MEAN, IMAGENET_STD, VitConfig};
 
 /// Safetensors metadata key holding the encoder configuration as JSON.
 pub const CONFIG_METADATA_KEY: &str = "arnet_config";
@@ -607,19 +607,6 @@ impl StateDict {
             stages.push(blocks);
         }
         let head_channels = weight("encoder.conv_head.weight")?[0];
-        let mean_std = |key: &str, default: [f32; 3]| -> Result<[f32; 3], WeightsError> {
-            let Some(text) = self.metadata.get(key) else {
-                return Ok(default);
-            };
-            let values: Vec<f32> = text
-                .split(',')
-                .map(|v| v.trim().parse::<f32>())
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.config_error(format!("metadata {key} = {text:?}: {e}")))?;
-            values
-                .try_into()
-                .map_err(|_| self.config_error(format!("metadata {key} needs 3 values")))
-        };
         let config = EfficientNetConfig {
             image_size: 224,
             in_channels,
@@ -627,11 +614,27 @@ impl StateDict {
             stages,
             head_channels,
             batch_norm_eps: TF_BATCH_NORM_EPS,
-            input_mean: mean_std("input_mean", LITE_INPUT_MEAN)?,
-            input_std: mean_std("input_std", LITE_INPUT_STD)?,
+            input_mean: self.channel_metadata("input_mean", LITE_INPUT_MEAN)?,
+            input_std: self.channel_metadata("input_std", LITE_INPUT_STD)?,
         };
         config.validate().map_err(|m| self.config_error(m))?;
         Ok(config)
+    }
+
+    /// Three comma-separated numbers from metadata `key` (a converter's `input_mean` /
+    /// `input_std`), or `default` when the file has no such key.
+    fn channel_metadata(&self, key: &str, default: [f32; 3]) -> Result<[f32; 3], WeightsError> {
+        let Some(text) = self.metadata.get(key) else {
+            return Ok(default);
+        };
+        let values: Vec<f32> = text
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.config_error(format!("metadata {key} = {text:?}: {e}")))?;
+        values
+            .try_into()
+            .map_err(|_| self.config_error(format!("metadata {key} needs 3 values")))
     }
 
     fn infer_vit(&self, heads: Option<usize>) -> Result<VitConfig, WeightsError> {
@@ -665,7 +668,22 @@ impl StateDict {
             })
             .count();
         let mlp_hidden_dim = need("encoder.blocks.0.mlp.fc1.weight", 2)?[0];
-        let num_heads = heads.unwrap_or((embed_dim / 64).max(1));
+        let num_heads = match (heads, self.metadata.get("num_heads")) {
+            (Some(heads), _) => heads,
+            (None, Some(text)) => text
+                .trim()
+                .parse()
+                .map_err(|e| self.config_error(format!("metadata num_heads = {text:?}: {e}")))?,
+            (None, None) => (embed_dim / 64).max(1),
+        };
+        // LayerScale means DINOv2, which takes ImageNet-normalised input; the authors' ViTs
+        // take [0, 1]. A converter's metadata says it outright.
+        let layer_scale = self.shape("encoder.blocks.0.ls1.gamma").is_some();
+        let (mean, std) = if layer_scale {
+            (IMAGENET_MEAN, IMAGENET_STD)
+        } else {
+            ([0.0; 3], [1.0; 3])
+        };
         let config = VitConfig::new()
             .with_image_size(grid * patch_size)
             .with_patch_size(patch_size)
@@ -674,7 +692,10 @@ impl StateDict {
             .with_depth(depth)
             .with_num_heads(num_heads)
             .with_mlp_hidden_dim(mlp_hidden_dim)
-            .with_patch_norm(self.shape("encoder.patch_embed.norm.weight").is_some());
+            .with_patch_norm(self.shape("encoder.patch_embed.norm.weight").is_some())
+            .with_layer_scale(layer_scale)
+            .with_input_mean(self.channel_metadata("input_mean", mean)?)
+            .with_input_std(self.channel_metadata("input_std", std)?);
         config.validate().map_err(|m| self.config_error(m))?;
         Ok(config)
     }

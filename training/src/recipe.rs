@@ -21,6 +21,21 @@ pub enum BackboneKind {
     /// EfficientNet-Lite0 (timm `tf_efficientnet_lite0`), a CNN with ImageNet weights from
     /// `scripts/convert_pretrained.sh`; any input size (`--image-size`, default 224).
     EfficientnetLite0,
+    /// DINOv2 ViT-S/14 (timm `vit_small_patch14_dinov2`: LayerScale, 14 px patches, ImageNet
+    /// normalisation), self-supervised weights from `scripts/convert_pretrained.sh`; input
+    /// `--image-size` (a multiple of 14, default 224), fixed by the converted file's grid.
+    Dinov2S14,
+}
+
+impl BackboneKind {
+    /// What a backbone configuration is.
+    pub fn of(config: &BackboneConfig) -> Self {
+        match config {
+            BackboneConfig::Vit(vit) if vit.layer_scale && vit.patch_size == 14 => Self::Dinov2S14,
+            BackboneConfig::Vit(_) => Self::Vit,
+            BackboneConfig::EfficientNet(_) => Self::EfficientnetLite0,
+        }
+    }
 }
 
 /// ViT size.
@@ -195,6 +210,9 @@ impl Recipe {
             BackboneKind::Vit => self.vit().into(),
             BackboneKind::EfficientnetLite0 => {
                 EfficientNetConfig::lite0(self.image_size.unwrap_or(224)).into()
+            }
+            BackboneKind::Dinov2S14 => {
+                VitConfig::dinov2_small_patch14(self.image_size.unwrap_or(224)).into()
             }
         }
     }

@@ -157,10 +157,7 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
             print_ignored_note(&file);
             let sketch_dict = file.state_dict(EncoderRole::Sketch)?;
             let mut backbone = sketch_dict.infer_backbone(recipe.heads)?;
-            let found = match backbone {
-                BackboneConfig::Vit(_) => BackboneKind::Vit,
-                BackboneConfig::EfficientNet(_) => BackboneKind::EfficientnetLite0,
-            };
+            let found = BackboneKind::of(&backbone);
             if let Some(asked) = recipe.backbone
                 && asked != found
             {
@@ -176,6 +173,27 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
                 (&mut backbone, recipe.image_size)
             {
                 net.image_size = size;
+            }
+            if let (BackboneConfig::Vit(vit), Some(size)) = (&backbone, recipe.image_size)
+                && vit.image_size != size
+            {
+                let hint = if found == BackboneKind::Dinov2S14 {
+                    format!(
+                        "; convert it for {size} px with `bash scripts/convert_pretrained.sh \
+                         --only dinov2-s14 --dinov2-image-size {size}`"
+                    )
+                } else {
+                    String::new()
+                };
+                bail!(
+                    "{}: --image-size {size} but the file's position embedding is for {} px \
+                     ({} x {} patches of {} px){hint}",
+                    path.display(),
+                    vit.image_size,
+                    vit.grid_size(),
+                    vit.grid_size(),
+                    vit.patch_size
+                );
             }
             let mstr = recipe.mstr_config(&backbone);
             let config = ArnetEncoderConfig::new(backbone).with_mstr(mstr);

@@ -496,3 +496,56 @@ fn cli_trains_and_its_output_loads_in_embed_and_eval() {
     );
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+/// `--backbone dinov2-s14` starts from a converted DINOv2 file (here the small timm fixture of
+/// `tests/fixtures/dinov2-a`, 56 px): the trained model keeps LayerScale and the ImageNet
+/// normalisation, and a size the file's position embedding was not made for is refused with
+/// the converter command that makes one.
+#[test]
+fn cli_trains_dinov2_from_a_converted_file_and_refuses_another_size() {
+    let start = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/dinov2-a/timm_backbone.safetensors");
+    let start = start.to_str().unwrap();
+    let data = data().to_str().unwrap();
+    let out = scratch("dinov2");
+    let arnet = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_arnet"))
+            .args(["train", "--data", data, "--out", out.to_str().unwrap()])
+            .args(["--device", "cpu", "--epochs", "1", "--batch-size", "8"])
+            .args([
+                "--lr",
+                "1e-4",
+                "--backbone",
+                "dinov2-s14",
+                "--init-backbone",
+                start,
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = arnet(&["--image-size", "112"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("timm_backbone.safetensors")
+            && stderr.contains("56 px")
+            && stderr.contains("--dinov2-image-size 112"),
+        "{stderr}"
+    );
+
+    let trained = arnet(&[]);
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
+    let device = Backend::Cpu.device().unwrap();
+    let pair = weights::load_pair(&out.join("best.safetensors"), None, &device).unwrap();
+    let config = pair.sketch.config();
+    let vit = config.backbone.vit().expect("a ViT");
+    assert!(vit.layer_scale, "{vit:?}");
+    assert_eq!((vit.patch_size, vit.image_size, vit.num_heads), (14, 56, 2));
+    assert_eq!(vit.input_mean, arnet_model::vit::IMAGENET_MEAN);
+    std::fs::remove_dir_all(&out).unwrap();
+}

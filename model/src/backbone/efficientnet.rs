@@ -581,11 +581,7 @@ impl EfficientNet {
 
     /// Normalises [0, 1] images with the configured mean and standard deviation.
     fn normalise(&self, images: Tensor<4>) -> Tensor<4> {
-        let device = images.device();
-        let channels = self.input_mean.len();
-        let mean = Tensor::<1>::from_floats(self.input_mean.as_slice(), &device);
-        let std = Tensor::<1>::from_floats(self.input_std.as_slice(), &device);
-        (images - mean.reshape([1, channels, 1, 1])) / std.reshape([1, channels, 1, 1])
+        super::normalise_input(images, &self.input_mean, &self.input_std)
     }
 
     /// The last feature map.

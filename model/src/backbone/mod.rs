@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::params::{ParamSlot, VisitParams};
 use efficientnet::{EfficientNet, EfficientNetConfig};
-use vit::{VisionTransformer, VitConfig};
+use vit::{SavedVitConfig, VisionTransformer, VitConfig};
 
 /// Which backbone, with its shape.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,11 +47,19 @@ impl From<EfficientNetConfig> for BackboneConfig {
 }
 
 /// The JSON forms of [`BackboneConfig`] (see the module docs).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum BackboneConfigJson {
     EfficientNet { efficientnet: EfficientNetConfig },
     Vit(VitConfig),
+}
+
+/// The JSON forms read back: a ViT's fields added since the first files default there.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SavedBackboneConfig {
+    EfficientNet { efficientnet: EfficientNetConfig },
+    Vit(SavedVitConfig),
 }
 
 impl Serialize for BackboneConfig {
@@ -66,9 +74,9 @@ impl Serialize for BackboneConfig {
 
 impl<'de> Deserialize<'de> for BackboneConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match BackboneConfigJson::deserialize(deserializer)? {
-            BackboneConfigJson::Vit(vit) => Self::Vit(vit),
-            BackboneConfigJson::EfficientNet { efficientnet } => Self::EfficientNet(efficientnet),
+        Ok(match SavedBackboneConfig::deserialize(deserializer)? {
+            SavedBackboneConfig::Vit(vit) => Self::Vit(vit.into()),
+            SavedBackboneConfig::EfficientNet { efficientnet } => Self::EfficientNet(efficientnet),
         })
     }
 }
@@ -226,6 +234,18 @@ impl Backbone {
             ),
         }
     }
+}
+
+/// `(images - mean) / std` per channel, the input normalisation a backbone's config names.
+///
+/// # Shapes
+/// - images and output: `[batch, channels, height, width]`; `mean`, `std`: `[channels]`
+fn normalise_input(images: Tensor<4>, mean: &[f32], std: &[f32]) -> Tensor<4> {
+    let device = images.device();
+    let channels = mean.len();
+    let mean = Tensor::<1>::from_floats(mean, &device).reshape([1, channels, 1, 1]);
+    let std = Tensor::<1>::from_floats(std, &device).reshape([1, channels, 1, 1]);
+    (images - mean) / std
 }
 
 impl VisitParams for Backbone {

@@ -8,6 +8,20 @@
 //! LayerNorm eps is 1e-6 (Burn's transformer default is 1e-5), GELU is the exact erf form,
 //! q, k and v come out of one fused `qkv` Linear with bias, and the backbone returns every token
 //! (class token first) after the final norm, as ARNet uses the class token and the patch tokens.
+//!
+//! # DINOv2
+//! timm's `vit_small_patch14_dinov2` is this network with 14 px patches, LayerScale after the
+//! attention and the MLP of every block (`blocks.N.ls1.gamma`, `ls2.gamma`: a learned
+//! per-channel scale of the residual branch) and ImageNet input normalisation; the config's
+//! [`VitConfig::layer_scale`], [`VitConfig::input_mean`] and [`VitConfig::input_std`] say so.
+//! Its position embedding is learned for a 37 x 37 grid (518 px); the converter
+//! (`scripts/convert_pretrained.py`) resamples it to the training grid with timm's own bicubic
+//! resampling, so this module never resamples: a file's grid is the model's grid.
+//!
+//! # Input
+//! Images arrive in [0, 1] like every backbone's. The authors' ViTs take them as they are
+//! (`ToTensor()` only: mean 0, std 1, the defaults, so files from before these fields load
+//! unchanged); DINOv2 subtracts ImageNet's mean and divides by its std, inside the backbone.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -17,6 +31,7 @@ use burn::tensor::activation::gelu;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor};
+use serde::Deserialize;
 
 use crate::params::{ParamSlot, VisitParams};
 use crate::patch_norm::TokenBatchNorm;
@@ -25,7 +40,7 @@ use crate::patch_norm::TokenBatchNorm;
 pub const TIMM_LAYER_NORM_EPS: f64 = 1e-6;
 
 /// Shape of a ViT backbone. Presets name the timm models they reproduce.
-#[derive(Config, Debug, PartialEq, Eq)]
+#[derive(Config, Debug, PartialEq)]
 pub struct VitConfig {
     /// Side of the (square) input image in pixels.
     #[config(default = 224)]
@@ -52,7 +67,70 @@ pub struct VitConfig {
     /// lets a small ViT train from scratch, see [`crate::patch_norm`]).
     #[config(default = false)]
     pub patch_norm: bool,
+    /// LayerScale on both residual branches of every block (DINOv2, CaiT).
+    #[config(default = false)]
+    pub layer_scale: bool,
+    /// Per-channel mean subtracted from the [0, 1] input (0 for the authors' ViTs).
+    #[config(default = "[0.0, 0.0, 0.0]")]
+    pub input_mean: [f32; 3],
+    /// Per-channel standard deviation the input is divided by (1 for the authors' ViTs).
+    #[config(default = "[1.0, 1.0, 1.0]")]
+    pub input_std: [f32; 3],
 }
+
+/// [`VitConfig`] as saved in weight files. Burn's `Config` derive gives no serde defaults, so
+/// the fields added after the first files were written (`patch_norm`, `layer_scale`, the
+/// normalisation) are defaulted here, to what those files' networks were.
+#[derive(Deserialize)]
+pub(super) struct SavedVitConfig {
+    image_size: usize,
+    patch_size: usize,
+    in_channels: usize,
+    embed_dim: usize,
+    depth: usize,
+    num_heads: usize,
+    mlp_hidden_dim: usize,
+    #[serde(default)]
+    patch_norm: bool,
+    #[serde(default)]
+    layer_scale: bool,
+    #[serde(default = "identity_mean")]
+    input_mean: [f32; 3],
+    #[serde(default = "identity_std")]
+    input_std: [f32; 3],
+}
+
+fn identity_mean() -> [f32; 3] {
+    [0.0; 3]
+}
+
+fn identity_std() -> [f32; 3] {
+    [1.0; 3]
+}
+
+impl From<SavedVitConfig> for VitConfig {
+    fn from(saved: SavedVitConfig) -> Self {
+        VitConfig::new()
+            .with_image_size(saved.image_size)
+            .with_patch_size(saved.patch_size)
+            .with_in_channels(saved.in_channels)
+            .with_embed_dim(saved.embed_dim)
+            .with_depth(saved.depth)
+            .with_num_heads(saved.num_heads)
+            .with_mlp_hidden_dim(saved.mlp_hidden_dim)
+            .with_patch_norm(saved.patch_norm)
+            .with_layer_scale(saved.layer_scale)
+            .with_input_mean(saved.input_mean)
+            .with_input_std(saved.input_std)
+    }
+}
+
+/// ImageNet's per-channel mean, DINOv2's input normalisation.
+pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+/// ImageNet's per-channel standard deviation.
+pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+/// timm's LayerScale initial value for DINOv2 (`init_values=1e-5`).
+pub const DINOV2_LAYER_SCALE_INIT: f32 = 1e-5;
 
 impl VitConfig {
     /// A custom backbone with timm's defaults for the MLP width (4x).
@@ -88,6 +166,15 @@ impl VitConfig {
         Self::custom(224, 16, 768, 12, 12)
     }
 
+    /// timm `vit_small_patch14_dinov2` at `image_size` (a multiple of 14): 384 wide, 12
+    /// blocks, 6 heads, LayerScale, ImageNet normalisation (22 M parameters).
+    pub fn dinov2_small_patch14(image_size: usize) -> Self {
+        Self::custom(image_size, 14, 384, 12, 6)
+            .with_layer_scale(true)
+            .with_input_mean(IMAGENET_MEAN)
+            .with_input_std(IMAGENET_STD)
+    }
+
     /// Patches per side of the grid.
     pub fn grid_size(&self) -> usize {
         self.image_size / self.patch_size
@@ -115,6 +202,12 @@ impl VitConfig {
         if self.depth == 0 || self.in_channels == 0 || self.mlp_hidden_dim == 0 {
             return Err("depth, input channels and MLP width must be positive".into());
         }
+        if self.in_channels != 3 && (self.input_mean != [0.0; 3] || self.input_std != [1.0; 3]) {
+            return Err("input normalisation is per RGB channel: needs 3 input channels".into());
+        }
+        if self.input_std.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            return Err(format!("input std {:?} must be positive", self.input_std));
+        }
         Ok(())
     }
 
@@ -140,6 +233,10 @@ impl VitConfig {
                 .with_epsilon(TIMM_LAYER_NORM_EPS)
                 .init(device)
         };
+        let layer_scale = || {
+            self.layer_scale
+                .then(|| LayerScale::new(self.embed_dim, DINOV2_LAYER_SCALE_INIT, device))
+        };
         let blocks = (0..self.depth)
             .map(|_| Block {
                 norm1: norm(),
@@ -148,11 +245,13 @@ impl VitConfig {
                     proj: linear(self.embed_dim, self.embed_dim),
                     num_heads: self.num_heads,
                 },
+                ls1: layer_scale(),
                 norm2: norm(),
                 mlp: Mlp {
                     fc1: linear(self.embed_dim, self.mlp_hidden_dim),
                     fc2: linear(self.mlp_hidden_dim, self.embed_dim),
                 },
+                ls2: layer_scale(),
             })
             .collect();
         VisionTransformer {
@@ -173,7 +272,32 @@ impl VitConfig {
             blocks,
             norm: norm(),
             grid_size: self.grid_size(),
+            input_mean: self.input_mean.to_vec(),
+            input_std: self.input_std.to_vec(),
         }
+    }
+}
+
+/// A learned per-channel scale of a residual branch (timm `LayerScale`, parameter `gamma`).
+#[derive(Module, Debug)]
+pub struct LayerScale {
+    /// The scale, `[embed_dim]`.
+    pub gamma: Param<Tensor<1>>,
+}
+
+impl LayerScale {
+    /// Every channel scaled by `init`.
+    pub fn new(dim: usize, init: f32, device: &Device) -> Self {
+        Self {
+            gamma: Param::from_tensor(Tensor::full([dim], init, device)),
+        }
+    }
+
+    /// # Shapes
+    /// - input and output: `[batch, tokens, embed_dim]`
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let dim = self.gamma.dims()[0];
+        x * self.gamma.val().reshape([1, 1, dim])
     }
 }
 
@@ -266,25 +390,34 @@ impl Mlp {
     }
 }
 
-/// Pre-norm Transformer block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
+/// Pre-norm Transformer block: `x + ls1(attn(norm1(x)))`, then `x + ls2(mlp(norm2(x)))`
+/// (without LayerScale, `ls1` and `ls2` are the identity).
 #[derive(Module, Debug)]
 pub struct Block {
     /// Norm before attention.
     pub norm1: LayerNorm,
     /// Self-attention.
     pub attn: Attention,
+    /// LayerScale of the attention branch (DINOv2).
+    pub ls1: Option<LayerScale>,
     /// Norm before the MLP.
     pub norm2: LayerNorm,
     /// Feed-forward network.
     pub mlp: Mlp,
+    /// LayerScale of the MLP branch (DINOv2).
+    pub ls2: Option<LayerScale>,
 }
 
 impl Block {
     /// # Shapes
     /// - input and output: `[batch, tokens, embed_dim]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = x.clone() + self.attn.forward(self.norm1.forward(x));
-        x.clone() + self.mlp.forward(self.norm2.forward(x))
+        let scaled = |scale: &Option<LayerScale>, branch: Tensor<3>| match scale {
+            Some(scale) => scale.forward(branch),
+            None => branch,
+        };
+        let x = x.clone() + scaled(&self.ls1, self.attn.forward(self.norm1.forward(x)));
+        x.clone() + scaled(&self.ls2, self.mlp.forward(self.norm2.forward(x)))
     }
 }
 
@@ -303,6 +436,10 @@ pub struct VisionTransformer {
     pub norm: LayerNorm,
     /// Patches per side of the grid.
     pub grid_size: usize,
+    /// Input normalisation: per-channel mean.
+    pub input_mean: Vec<f32>,
+    /// Input normalisation: per-channel standard deviation.
+    pub input_std: Vec<f32>,
 }
 
 /// Every intermediate the parity tests compare with timm.
@@ -335,20 +472,32 @@ impl VisionTransformer {
             .with_num_heads(first.attn.num_heads)
             .with_mlp_hidden_dim(first.mlp.fc1.weight.dims()[1])
             .with_patch_norm(self.patch_embed.norm.is_some())
+            .with_layer_scale(first.ls1.is_some())
+            .with_input_mean(rgb(&self.input_mean))
+            .with_input_std(rgb(&self.input_std))
+    }
+
+    /// Normalises [0, 1] images with the configured mean and standard deviation (nothing to
+    /// do for the authors' ViTs, which take [0, 1] as is).
+    fn normalise(&self, images: Tensor<4>) -> Tensor<4> {
+        if self.input_mean.iter().all(|m| *m == 0.0) && self.input_std.iter().all(|s| *s == 1.0) {
+            return images;
+        }
+        super::normalise_input(images, &self.input_mean, &self.input_std)
     }
 
     /// # Shapes
     /// - images: `[batch, channels, image_size, image_size]`, values in [0, 1]
     /// - output: `[batch, 1 + patches, embed_dim]`, class token first
     pub fn forward(&self, images: Tensor<4>) -> Tensor<3> {
-        let x = self.embed_tokens(self.patch_embed.forward(images));
+        let x = self.embed_tokens(self.patch_embed.forward(self.normalise(images)));
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
         self.norm.forward(x)
     }
 
     /// Like [`forward`](Self::forward) but keeps every intermediate.
     pub fn forward_intermediates(&self, images: Tensor<4>) -> VitIntermediates {
-        let patch_embed = self.patch_embed.forward(images);
+        let patch_embed = self.patch_embed.forward(self.normalise(images));
         let mut x = self.embed_tokens(patch_embed.clone());
         let mut blocks = Vec::with_capacity(self.blocks.len());
         for block in &self.blocks {
@@ -398,10 +547,21 @@ impl VisitParams for VisionTransformer {
                 .attn
                 .proj
                 .visit_params(&format!("{p}attn.proj."), visit);
+            if let Some(scale) = &mut block.ls1 {
+                visit(&format!("{p}ls1.gamma"), ParamSlot::Rank1(&mut scale.gamma));
+            }
             block.norm2.visit_params(&format!("{p}norm2."), visit);
             block.mlp.fc1.visit_params(&format!("{p}mlp.fc1."), visit);
             block.mlp.fc2.visit_params(&format!("{p}mlp.fc2."), visit);
+            if let Some(scale) = &mut block.ls2 {
+                visit(&format!("{p}ls2.gamma"), ParamSlot::Rank1(&mut scale.gamma));
+            }
         }
         self.norm.visit_params(&format!("{prefix}norm."), visit);
     }
+}
+
+/// The first three values of a per-channel vector (the config's fixed-size form).
+fn rgb(values: &[f32]) -> [f32; 3] {
+    [values[0], values[1], values[2]]
 }
