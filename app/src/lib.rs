@@ -6,97 +6,52 @@
 //! - [`settings`]: what is remembered between runs;
 //! - [`annotate`]: "save as training pair";
 //! - [`hardware`]: GPU or CPU;
-//! - [`assets`]: the bundled demo.
+//! - [`assets`]: the bundled demo;
+//! - [`sketch_file`]: the current sketch on disk after every stroke;
+//! - [`panels`]: the window's panels, one per file;
+//! - [`status`]: where the model and the gallery stand.
 //!
-//! [`SketchApp::ui`] draws everything into a [`egui::Ui`]; the eframe [`eframe::App`] impl
-//! only adds persistence, so tests drive the very same UI with egui_kittest.
+//! [`SketchApp::ui`] draws every panel into a [`egui::Ui`] and applies what they report
+//! ([`panels::Action`]); the eframe [`eframe::App`] impl only adds persistence, so tests drive
+//! the very same UI with egui_kittest.
 
 pub mod annotate;
 pub mod assets;
 pub mod hardware;
+pub mod panels;
 pub mod settings;
 pub mod sketch;
 pub mod sketch_file;
+pub mod status;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arnet_model::raster::{Stroke, rasterize};
-use egui::{Color32, Pos2, Rect, Sense, Stroke as LineStyle, Vec2};
 use image::RgbImage;
 
 use crate::hardware::DeviceChoice;
+use crate::panels::Action;
+pub use crate::panels::canvas::CANVAS_LABEL;
+use crate::panels::canvas::{Canvas, OpenedSketch};
+use crate::panels::rank_plot::{self, RankPlot};
+use crate::panels::results::ResultsPanel;
+use crate::panels::selected_photo::SelectedPhoto;
+use crate::panels::status_bar::StatusBar;
+use crate::panels::toolbar::Toolbar;
+pub use crate::panels::tools::Tool;
+use crate::panels::tools::Tools;
 use crate::settings::Settings;
 use crate::sketch::Sketch;
+pub use crate::status::{GalleryStatus, ModelStatus};
 use crate::worker::{Event, ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
-
-/// Label of the drawing canvas (for accessibility and tests).
-pub const CANVAS_LABEL: &str = "Sketch canvas";
-
-/// The drawing tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    /// Draws strokes.
-    Pen,
-    /// Removes the strokes it touches.
-    Eraser,
-}
-
-/// Where the model stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModelStatus {
-    /// Loading this file.
-    Loading(PathBuf),
-    /// Loaded.
-    Ready {
-        /// The file.
-        weights: PathBuf,
-        /// Its shape.
-        summary: String,
-    },
-    /// Failed (message).
-    Failed(String),
-}
-
-/// Where the gallery stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum GalleryStatus {
-    /// No folder chosen.
-    None,
-    /// Being indexed.
-    Indexing {
-        /// The folder.
-        folder: PathBuf,
-        /// Photos handled.
-        done: usize,
-        /// Photos found.
-        total: usize,
-    },
-    /// Ready.
-    Ready {
-        /// The folder.
-        folder: PathBuf,
-        /// Photos indexed.
-        photos: usize,
-        /// Reused from the cache.
-        cached: usize,
-        /// Unusable files, with the reason.
-        skipped: Vec<(PathBuf, String)>,
-    },
-    /// Failed (message).
-    Failed(String),
-    /// Cancelled by the user.
-    Cancelled(PathBuf),
-}
 
 /// The application state.
 pub struct SketchApp {
     settings: Settings,
     sketch: Sketch,
-    tool: Tool,
-    drawing: Option<Vec<[f32; 2]>>,
-    opened_sketch: Option<(PathBuf, Arc<RgbImage>, Option<egui::TextureHandle>)>,
+    opened_sketch: Option<OpenedSketch>,
     worker: Worker,
     device: DeviceChoice,
     images: ImageLoader,
@@ -105,15 +60,18 @@ pub struct SketchApp {
     query_note: Option<String>,
     model: ModelStatus,
     gallery: GalleryStatus,
-    gallery_input: String,
-    weights_input: String,
-    dataset_input: String,
-    selected: Option<PathBuf>,
     target: Option<PathBuf>,
     rank_history: Vec<(usize, usize)>,
     message: Option<String>,
     /// Where the current sketch is written after every change (none: not written).
     sketch_file: Option<PathBuf>,
+    toolbar: Toolbar,
+    tools: Tools,
+    canvas: Canvas,
+    rank_plot: RankPlot,
+    results_panel: ResultsPanel,
+    selected_photo: SelectedPhoto,
+    status_bar: StatusBar,
 }
 
 impl SketchApp {
@@ -160,17 +118,25 @@ impl SketchApp {
         };
         let sketch = Sketch::from_strokes(strokes);
         let mut app = Self {
-            gallery_input: gallery.display().to_string(),
-            weights_input: weights.display().to_string(),
-            dataset_input: settings
-                .dataset
-                .as_ref()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default(),
+            toolbar: Toolbar {
+                gallery_input: gallery.display().to_string(),
+                weights_input: weights.display().to_string(),
+            },
+            selected_photo: SelectedPhoto {
+                path: None,
+                dataset_input: settings
+                    .dataset
+                    .as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+            },
+            tools: Tools::default(),
+            canvas: Canvas::default(),
+            rank_plot: RankPlot,
+            results_panel: ResultsPanel,
+            status_bar: StatusBar,
             settings,
             sketch,
-            tool: Tool::Pen,
-            drawing: None,
             opened_sketch: None,
             worker,
             device,
@@ -180,7 +146,6 @@ impl SketchApp {
             query_note: None,
             model: ModelStatus::Loading(weights.clone()),
             gallery: GalleryStatus::None,
-            selected: None,
             target: None,
             rank_history: Vec::new(),
             message: sketch_file_error,
@@ -255,7 +220,7 @@ impl SketchApp {
         if folder != assets::demo_gallery() {
             self.settings.gallery = Some(folder.clone());
         }
-        self.gallery_input = folder.display().to_string();
+        self.toolbar.gallery_input = folder.display().to_string();
         self.gallery = GalleryStatus::Indexing {
             folder: folder.clone(),
             done: 0,
@@ -268,7 +233,7 @@ impl SketchApp {
     /// Loads a weight file and remembers it.
     pub fn open_weights(&mut self, weights: PathBuf) {
         self.model = ModelStatus::Loading(weights.clone());
-        self.weights_input = weights.display().to_string();
+        self.toolbar.weights_input = weights.display().to_string();
         self.worker.send(Request::LoadModel {
             weights,
             heads: self.settings.heads,
@@ -280,7 +245,11 @@ impl SketchApp {
         match arnet_model::preprocess::decode_rgb(path) {
             Ok(image) => {
                 self.sketch.clear();
-                self.opened_sketch = Some((path.to_path_buf(), Arc::new(image), None));
+                self.opened_sketch = Some(OpenedSketch {
+                    path: path.to_path_buf(),
+                    image: Arc::new(image),
+                    texture: None,
+                });
                 self.sketch_changed();
             }
             Err(e) => self.message = Some(e.to_string()),
@@ -306,7 +275,7 @@ impl SketchApp {
     /// The sketch as the model sees it: the opened image, or the strokes rasterised at 224.
     fn query_raster(&self) -> RgbImage {
         match &self.opened_sketch {
-            Some((_, image, _)) => (**image).clone(),
+            Some(opened) => (*opened.image).clone(),
             None => rasterize(self.sketch.strokes(), worker::SKETCH_RASTER),
         }
     }
@@ -353,7 +322,7 @@ impl SketchApp {
 
     fn request_query(&mut self) {
         let image = match &self.opened_sketch {
-            Some((_, image, _)) => QueryImage::Image(image.clone()),
+            Some(opened) => QueryImage::Image(opened.image.clone()),
             None if self.sketch.is_empty() => {
                 self.results = None;
                 return;
@@ -480,437 +449,113 @@ impl SketchApp {
         }
     }
 
-    /// Draws the whole UI.
+    /// Draws the whole UI, then applies what the panels report.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.worker.set_context(&ctx);
         self.handle_events();
         self.handle_input(&ctx);
-        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        let mut actions = Vec::new();
+        let demo = self.using_demo() && assets::demo_weights().exists();
+        egui::Panel::top("toolbar").show(ui, |ui| {
+            self.toolbar
+                .ui(ui, demo, self.message.as_deref(), &mut actions);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            self.status_bar.ui(
+                ui,
+                &self.device.description,
+                &self.model,
+                &self.gallery,
+                self.results.as_ref(),
+                &mut actions,
+            );
+        });
+        let note = self.results_note();
         egui::Panel::right("results")
             .min_size(300.0)
-            .show(ui, |ui| self.results_panel(ui));
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.tools_row(ui);
-            self.canvas(ui);
-            self.rank_plot(ui);
-        });
-        self.selected_window(&ctx);
-    }
-
-    fn toolbar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            let label = ui.label("Gallery folder");
-            ui.add(egui::TextEdit::singleline(&mut self.gallery_input).desired_width(260.0))
-                .labelled_by(label.id);
-            if ui.button("Load folder").clicked() {
-                self.open_gallery(PathBuf::from(self.gallery_input.trim()));
-            }
-            if ui.button("Browse…").clicked()
-                && let Some(folder) = rfd::FileDialog::new().pick_folder()
-            {
-                self.open_gallery(folder);
-            }
-            ui.separator();
-            let label = ui.label("Weights");
-            ui.add(egui::TextEdit::singleline(&mut self.weights_input).desired_width(200.0))
-                .labelled_by(label.id);
-            if ui.button("Load weights").clicked() {
-                self.open_weights(PathBuf::from(self.weights_input.trim()));
-            }
-            if ui.button("Browse weights…").clicked()
-                && let Some(file) = rfd::FileDialog::new()
-                    .add_filter("weights", &["safetensors", "pth", "pt"])
-                    .pick_file()
-            {
-                self.open_weights(file);
-            }
-        });
-        ui.horizontal(|ui| {
-            if ui.button("Open sketch…").clicked()
-                && let Some(file) = rfd::FileDialog::new()
-                    .add_filter("images", &["png", "jpg", "jpeg", "webp", "bmp"])
-                    .pick_file()
-            {
-                self.open_sketch(&file);
-            }
-            if ui.button("Save sketch…").clicked()
-                && let Some(file) = rfd::FileDialog::new()
-                    .add_filter("PNG", &["png"])
-                    .set_file_name("sketch.png")
-                    .save_file()
-            {
-                self.save_sketch(&file);
-            }
-            if self.using_demo() && assets::demo_weights().exists() {
-                ui.label(
-                    egui::RichText::new(
-                        "demo gallery, demo model — open your own folder / weights",
-                    )
-                    .italics(),
+            .show(ui, |ui| {
+                self.results_panel.ui(
+                    ui,
+                    self.results.as_ref(),
+                    &note,
+                    &mut self.images,
+                    &mut actions,
                 );
-            }
-            if let Some(message) = &self.message {
-                ui.label(message);
-            }
-        });
-    }
-
-    fn tools_row(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.tool, Tool::Pen, "Pen");
-            ui.selectable_value(&mut self.tool, Tool::Eraser, "Eraser");
-            ui.add(
-                egui::Slider::new(&mut self.settings.pen_width, 0.004..=0.04)
-                    .text("width")
-                    .fixed_decimals(3),
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.tools
+                .ui(ui, &mut self.settings.pen_width, &self.sketch, &mut actions);
+            let reserved = if self.target.is_some() {
+                rank_plot::HEIGHT
+            } else {
+                0.0
+            };
+            self.canvas.ui(
+                ui,
+                self.tools.tool,
+                self.settings.pen_width,
+                &self.sketch,
+                self.opened_sketch.as_mut(),
+                reserved,
+                &mut actions,
             );
-            if ui
-                .add_enabled(self.sketch.can_undo(), egui::Button::new("Undo"))
-                .on_hover_text("Ctrl+Z")
-                .clicked()
-            {
-                self.undo();
+            if let Some(target) = &self.target {
+                self.rank_plot
+                    .ui(ui, target, &self.rank_history, &mut actions);
             }
-            if ui
-                .add_enabled(self.sketch.can_redo(), egui::Button::new("Redo"))
-                .on_hover_text("Ctrl+Shift+Z")
-                .clicked()
-            {
-                self.redo();
-            }
-            if ui.button("Clear").clicked() {
-                self.clear();
-            }
-            ui.label(format!("{} strokes", self.sketch.strokes().len()));
         });
+        let can_save = !self.sketch.is_empty() || self.opened_sketch.is_some();
+        self.selected_photo
+            .ui(&ctx, &mut self.images, can_save, &mut actions);
+        for action in actions {
+            self.apply(action);
+        }
     }
 
-    fn canvas(&mut self, ui: &mut egui::Ui) {
-        let available = ui.available_size();
-        let plot_room = if self.target.is_some() { 130.0 } else { 0.0 };
-        let side = available.x.min(available.y - plot_room).max(120.0);
-        let (response, painter) = ui.allocate_painter(Vec2::splat(side), Sense::click_and_drag());
-        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, CANVAS_LABEL));
-        let rect = response.rect;
-        let to_unit = |pos: Pos2| {
-            [
-                ((pos.x - rect.min.x) / side).clamp(0.0, 1.0),
-                ((pos.y - rect.min.y) / side).clamp(0.0, 1.0),
-            ]
-        };
-        let pointer = response.interact_pointer_pos().map(to_unit);
-        match self.tool {
-            Tool::Pen => {
-                if response.drag_started()
-                    && let Some(p) = pointer
-                {
-                    // egui reports a drag once the pointer has moved a few pixels: start the
-                    // stroke where the button went down, not where the drag was recognised.
-                    let origin = ui.input(|i| i.pointer.press_origin()).map(to_unit);
-                    self.drawing = Some(origin.into_iter().chain([p]).collect());
-                }
-                if response.dragged()
-                    && let (Some(points), Some(p)) = (&mut self.drawing, pointer)
-                {
-                    points.push(p);
-                }
-                if response.drag_stopped()
-                    && let Some(points) = self.drawing.take()
-                {
-                    self.add_stroke(Stroke::new(points, self.settings.pen_width));
-                } else if response.clicked()
-                    && let Some(p) = pointer
-                {
-                    self.add_stroke(Stroke::new(vec![p], self.settings.pen_width));
-                }
+    /// Why the results panel has no results.
+    fn results_note(&self) -> String {
+        match (&self.gallery, &self.query_note) {
+            (GalleryStatus::Indexing { .. }, _) => "indexing the gallery…".to_string(),
+            (_, Some(note)) => note.clone(),
+            _ if self.sketch.is_empty() && self.opened_sketch.is_none() => {
+                "draw a garment on the canvas".to_string()
             }
-            Tool::Eraser => {
-                if (response.dragged() || response.clicked())
-                    && let Some(p) = pointer
-                    && self.sketch.erase_at(p, 0.02) > 0
-                {
+            _ => "searching…".to_string(),
+        }
+    }
+
+    /// Does what a panel asked for.
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::OpenGallery(folder) => self.open_gallery(folder),
+            Action::OpenWeights(file) => self.open_weights(file),
+            Action::OpenSketch(file) => self.open_sketch(&file),
+            Action::SaveSketch(file) => self.save_sketch(&file),
+            Action::AddStroke(stroke) => self.add_stroke(stroke),
+            Action::EraseAt(point) => {
+                if self.sketch.erase_at(point, Canvas::eraser_radius()) > 0 {
                     self.sketch_changed();
                 }
             }
-        }
-
-        painter.rect_filled(rect, 0.0, Color32::WHITE);
-        if let Some((path, image, texture)) = &mut self.opened_sketch {
-            let texture = texture.get_or_insert_with(|| {
-                let pixels = egui::ColorImage::from_rgb(
-                    [image.width() as usize, image.height() as usize],
-                    image.as_raw(),
+            Action::Undo => self.undo(),
+            Action::Redo => self.redo(),
+            Action::Clear => self.clear(),
+            Action::Select(photo) => self.selected_photo.path = Some(photo),
+            Action::Track(photo) => self.set_target(photo),
+            Action::SaveTrainingPair { dataset, photo } => {
+                self.settings.dataset = Some(dataset.clone());
+                let sketch = self.query_raster();
+                self.message = Some(
+                    match annotate::save_training_pair(&dataset, &photo, &sketch) {
+                        Ok(saved) => format!("saved {}", saved.sketch.display()),
+                        Err(e) => format!("{e:#}"),
+                    },
                 );
-                ui.ctx()
-                    .load_texture(path.display().to_string(), pixels, Default::default())
-            });
-            painter.image(
-                texture.id(),
-                rect,
-                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                Color32::WHITE,
-            );
-        }
-        let to_screen =
-            |p: &[f32; 2]| Pos2::new(rect.min.x + p[0] * side, rect.min.y + p[1] * side);
-        let in_progress = self
-            .drawing
-            .as_ref()
-            .map(|points| Stroke::new(points.clone(), self.settings.pen_width));
-        for stroke in self.sketch.strokes().iter().chain(in_progress.as_ref()) {
-            let grey = (255.0 * (1.0 - stroke.darkness)) as u8;
-            let style = LineStyle::new(stroke.width * side, Color32::from_gray(grey));
-            let points: Vec<Pos2> = stroke.points.iter().map(to_screen).collect();
-            if points.len() == 1 {
-                painter.circle_filled(points[0], stroke.width * side / 2.0, style.color);
-            } else {
-                painter.add(egui::Shape::line(points, style));
             }
+            Action::Reveal(path) => self.message = reveal(&path).err(),
+            Action::CancelIndex => self.worker.send(Request::CancelIndex),
         }
-        painter.rect_stroke(
-            rect,
-            0.0,
-            LineStyle::new(1.0, Color32::GRAY),
-            egui::StrokeKind::Inside,
-        );
-    }
-
-    fn rank_plot(&mut self, ui: &mut egui::Ui) {
-        let Some(target) = self.target.clone() else {
-            return;
-        };
-        ui.horizontal(|ui| {
-            ui.label(format!(
-                "Drawing: {} — rank after each stroke",
-                target.file_name().unwrap_or_default().to_string_lossy()
-            ));
-            if ui.button("Stop tracking").clicked() {
-                self.set_target(None);
-            }
-        });
-        let (rect, _) =
-            ui.allocate_exact_size(Vec2::new(ui.available_width(), 100.0), Sense::hover());
-        let painter = ui.painter_at(rect);
-        painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-        let history = &self.rank_history;
-        if history.is_empty() {
-            return;
-        }
-        let max_strokes = history.iter().map(|h| h.0).max().unwrap_or(1).max(1) as f32;
-        let max_rank = history.iter().map(|h| h.1).max().unwrap_or(1).max(10) as f32;
-        // Rank 1 at the top; a log scale keeps the top ranks readable.
-        let y = |rank: usize| {
-            rect.top() + 8.0 + (rank as f32).ln() / max_rank.ln() * (rect.height() - 16.0)
-        };
-        let x = |strokes: usize| {
-            rect.left() + 8.0 + strokes as f32 / max_strokes * (rect.width() - 16.0)
-        };
-        let points: Vec<Pos2> = history
-            .iter()
-            .map(|&(s, r)| Pos2::new(x(s), y(r)))
-            .collect();
-        painter.add(egui::Shape::line(
-            points.clone(),
-            LineStyle::new(2.0, Color32::from_rgb(31, 119, 180)),
-        ));
-        for p in points {
-            painter.circle_filled(p, 3.0, Color32::from_rgb(31, 119, 180));
-        }
-        let last = history.last().expect("not empty");
-        painter.text(
-            rect.right_top() + Vec2::new(-8.0, 4.0),
-            egui::Align2::RIGHT_TOP,
-            format!("rank {} after {} strokes", last.1, last.0),
-            egui::FontId::proportional(12.0),
-            ui.visuals().text_color(),
-        );
-    }
-
-    fn results_panel(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Top 10");
-        let Some(results) = self.results.clone() else {
-            let note = match (&self.gallery, &self.query_note) {
-                (GalleryStatus::Indexing { .. }, _) => "indexing the gallery…".to_string(),
-                (_, Some(note)) => note.clone(),
-                _ if self.sketch.is_empty() && self.opened_sketch.is_none() => {
-                    "draw a garment on the canvas".to_string()
-                }
-                _ => "searching…".to_string(),
-            };
-            ui.label(note);
-            return;
-        };
-        let ctx = ui.ctx().clone();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            egui::Grid::new("results-grid")
-                .num_columns(2)
-                .show(ui, |ui| {
-                    for (i, (path, score)) in results.hits.iter().enumerate() {
-                        ui.vertical(|ui| {
-                            let thumbnail = self.images.get(&ctx, path, 128);
-                            match thumbnail {
-                                Some(Ok(texture)) => {
-                                    let image = egui::Image::new(&texture)
-                                        .fit_to_exact_size(Vec2::splat(128.0))
-                                        .sense(Sense::click());
-                                    if ui.add(image).clicked() {
-                                        self.selected = Some(path.clone());
-                                    }
-                                }
-                                Some(Err(_)) => {
-                                    ui.label("(unreadable)");
-                                }
-                                None => {
-                                    ui.add_sized(Vec2::splat(128.0), egui::Spinner::new());
-                                }
-                            }
-                            let label = format!("#{} {:.3}", i + 1, score);
-                            if ui
-                                .button(label)
-                                .on_hover_text(path.display().to_string())
-                                .clicked()
-                            {
-                                self.selected = Some(path.clone());
-                            }
-                        });
-                        if i % 2 == 1 {
-                            ui.end_row();
-                        }
-                    }
-                });
-        });
-    }
-
-    fn selected_window(&mut self, ctx: &egui::Context) {
-        let Some(path) = self.selected.clone() else {
-            return;
-        };
-        let mut open = true;
-        egui::Window::new("Result")
-            .open(&mut open)
-            .default_width(420.0)
-            .show(ctx, |ui| {
-                match self.images.get(ctx, &path, 512) {
-                    Some(Ok(texture)) => {
-                        ui.add(egui::Image::new(&texture).max_size(Vec2::splat(400.0)));
-                    }
-                    Some(Err(e)) => {
-                        ui.label(e);
-                    }
-                    None => {
-                        ui.spinner();
-                    }
-                }
-                ui.label(path.display().to_string());
-                ui.horizontal(|ui| {
-                    if ui.button("Copy path").clicked() {
-                        ctx.copy_text(path.display().to_string());
-                    }
-                    if ui.button("Reveal in file manager").clicked() {
-                        self.message = reveal(&path).err();
-                    }
-                    if ui.button("Track this photo while drawing").clicked() {
-                        self.set_target(Some(path.clone()));
-                    }
-                });
-                ui.separator();
-                ui.horizontal(|ui| {
-                    ui.label("Dataset folder");
-                    ui.text_edit_singleline(&mut self.dataset_input);
-                });
-                let can_save = !self.dataset_input.trim().is_empty()
-                    && (!self.sketch.is_empty() || self.opened_sketch.is_some());
-                if ui
-                    .add_enabled(can_save, egui::Button::new("Save as training pair"))
-                    .clicked()
-                {
-                    let dataset = PathBuf::from(self.dataset_input.trim());
-                    self.settings.dataset = Some(dataset.clone());
-                    let sketch = self.query_raster();
-                    self.message = Some(
-                        match annotate::save_training_pair(&dataset, &path, &sketch) {
-                            Ok(saved) => format!("saved {}", saved.sketch.display()),
-                            Err(e) => format!("{e:#}"),
-                        },
-                    );
-                }
-            });
-        if !open {
-            self.selected = None;
-        }
-    }
-
-    fn status_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.label(&self.device.description);
-            ui.separator();
-            match &self.model {
-                ModelStatus::Loading(path) => ui.label(format!("loading {}…", path.display())),
-                ModelStatus::Ready { weights, summary } => ui.label(format!(
-                    "model: {} ({summary})",
-                    weights.file_name().unwrap_or_default().to_string_lossy()
-                )),
-                ModelStatus::Failed(reason) => {
-                    ui.colored_label(Color32::RED, format!("model: {reason}"))
-                }
-            };
-            ui.separator();
-            let mut cancel = false;
-            match &self.gallery {
-                GalleryStatus::None => {
-                    ui.label("no gallery");
-                }
-                GalleryStatus::Indexing { .. } if matches!(self.model, ModelStatus::Failed(_)) => {
-                    ui.label("gallery waits for a model");
-                }
-                GalleryStatus::Indexing { done, total, .. } => {
-                    let fraction = if *total == 0 {
-                        0.0
-                    } else {
-                        *done as f32 / *total as f32
-                    };
-                    ui.add(
-                        egui::ProgressBar::new(fraction)
-                            .desired_width(160.0)
-                            .text(format!("indexing {done}/{total}")),
-                    );
-                    cancel = ui.button("Cancel").clicked();
-                }
-                GalleryStatus::Ready {
-                    photos,
-                    cached,
-                    skipped,
-                    ..
-                } => {
-                    ui.label(format!("gallery: {photos} photos ({cached} from cache)"));
-                    if !skipped.is_empty() {
-                        ui.collapsing(format!("{} files skipped", skipped.len()), |ui| {
-                            for (path, reason) in skipped {
-                                ui.label(format!("{}: {reason}", path.display()));
-                            }
-                        });
-                    }
-                }
-                GalleryStatus::Failed(reason) => {
-                    ui.colored_label(Color32::RED, format!("gallery: {reason}"));
-                }
-                GalleryStatus::Cancelled(folder) => {
-                    ui.label(format!("indexing of {} cancelled", folder.display()));
-                }
-            }
-            if cancel {
-                self.worker.send(Request::CancelIndex);
-            }
-            if let Some(results) = &self.results {
-                ui.separator();
-                ui.label(format!(
-                    "last query {:.0} ms",
-                    results.elapsed.as_secs_f64() * 1000.0
-                ));
-            }
-        });
     }
 }
 

@@ -1,0 +1,58 @@
+//! The window's panels, one per file, each a struct with a `ui` method (the layout of egui's
+//! demo app): [`toolbar`], [`tools`], [`canvas`], [`rank_plot`], [`results`],
+//! [`selected_photo`] and [`status_bar`].
+//!
+//! A panel draws from the state it is handed and reports what the user asked for as
+//! [`Action`]s; [`crate::SketchApp`] applies them after the frame's panels are drawn. So a panel
+//! never reaches into another's state, and what a click does is in one place
+//! (`SketchApp::apply`).
+
+pub mod canvas;
+pub mod rank_plot;
+pub mod results;
+pub mod selected_photo;
+pub mod status_bar;
+pub mod toolbar;
+pub mod tools;
+
+use std::path::PathBuf;
+
+use arnet_model::raster::Stroke;
+
+/// What the user asked for in a panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Index this folder as the gallery.
+    OpenGallery(PathBuf),
+    /// Load this weight file.
+    OpenWeights(PathBuf),
+    /// Search with this sketch image.
+    OpenSketch(PathBuf),
+    /// Write the drawing as a PNG here.
+    SaveSketch(PathBuf),
+    /// A stroke was drawn (normalised coordinates).
+    AddStroke(Stroke),
+    /// The eraser touched this point (normalised coordinates).
+    EraseAt([f32; 2]),
+    /// Undo the last change to the strokes.
+    Undo,
+    /// Redo it.
+    Redo,
+    /// Clear the canvas.
+    Clear,
+    /// Show this result large.
+    Select(PathBuf),
+    /// Track this photo's rank while drawing (none: stop).
+    Track(Option<PathBuf>),
+    /// Save the sketch and this photo as a training pair in this dataset folder.
+    SaveTrainingPair {
+        /// The dataset folder.
+        dataset: PathBuf,
+        /// The photo.
+        photo: PathBuf,
+    },
+    /// Show this file in the platform's file manager.
+    Reveal(PathBuf),
+    /// Stop indexing the gallery.
+    CancelIndex,
+}

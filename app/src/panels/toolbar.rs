@@ -1,0 +1,86 @@
+//! The toolbar: gallery folder and weights (typed, browsed), open and save a sketch, the demo
+//! note and the latest message.
+
+use std::path::PathBuf;
+
+use super::Action;
+
+/// The toolbar and the paths typed into it.
+#[derive(Debug, Default)]
+pub struct Toolbar {
+    /// The gallery folder field.
+    pub gallery_input: String,
+    /// The weights field.
+    pub weights_input: String,
+}
+
+impl Toolbar {
+    /// Draws the two toolbar rows. `demo` shows the demo note; `message` is the latest message.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        demo: bool,
+        message: Option<&str>,
+        actions: &mut Vec<Action>,
+    ) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Gallery folder");
+            ui.add(egui::TextEdit::singleline(&mut self.gallery_input).desired_width(260.0))
+                .labelled_by(label.id);
+            if ui.button("Load folder").clicked() {
+                actions.push(Action::OpenGallery(PathBuf::from(
+                    self.gallery_input.trim(),
+                )));
+            }
+            if ui.button("Browse…").clicked()
+                && let Some(folder) = rfd::FileDialog::new().pick_folder()
+            {
+                actions.push(Action::OpenGallery(folder));
+            }
+            ui.separator();
+            let label = ui.label("Weights");
+            ui.add(egui::TextEdit::singleline(&mut self.weights_input).desired_width(200.0))
+                .labelled_by(label.id);
+            if ui.button("Load weights").clicked() {
+                actions.push(Action::OpenWeights(PathBuf::from(
+                    self.weights_input.trim(),
+                )));
+            }
+            if ui.button("Browse weights…").clicked()
+                && let Some(file) = rfd::FileDialog::new()
+                    .add_filter("weights", &["safetensors", "pth", "pt"])
+                    .pick_file()
+            {
+                actions.push(Action::OpenWeights(file));
+            }
+        });
+        ui.horizontal(|ui| {
+            if ui.button("Open sketch…").clicked()
+                && let Some(file) = rfd::FileDialog::new()
+                    .add_filter("images", &["png", "jpg", "jpeg", "webp", "bmp"])
+                    .pick_file()
+            {
+                actions.push(Action::OpenSketch(file));
+            }
+            if ui.button("Save sketch…").clicked()
+                && let Some(file) = rfd::FileDialog::new()
+                    .add_filter("PNG", &["png"])
+                    .set_file_name("sketch.png")
+                    .save_file()
+            {
+                actions.push(Action::SaveSketch(file));
+            }
+            if demo {
+                ui.label(
+                    egui::RichText::new(
+                        "demo gallery, demo model — open your own folder / weights",
+                    )
+                    .italics(),
+                );
+            }
+            if let Some(message) = message {
+                ui.label(message);
+            }
+        });
+    }
+}
