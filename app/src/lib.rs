@@ -7,6 +7,7 @@
 //! - [`annotate`]: "save as training pair";
 //! - [`hardware`]: GPU or CPU;
 //! - [`assets`]: the bundled demo;
+//! - [`fine_tune`]: "Fine-tune on this gallery", `arnet train` in a child process;
 //! - [`sketch_file`]: the current sketch on disk after every stroke;
 //! - [`panels`]: the window's panels, one per file;
 //! - [`status`]: where the model and the gallery stand.
@@ -17,6 +18,7 @@
 
 pub mod annotate;
 pub mod assets;
+pub mod fine_tune;
 pub mod hardware;
 pub mod panels;
 pub mod settings;
@@ -31,10 +33,13 @@ use std::sync::Arc;
 use arnet_model::raster::{Stroke, rasterize};
 use image::RgbImage;
 
+use crate::fine_tune::{FineTuneEvent, FineTuneJob, FineTuneSpec};
 use crate::hardware::DeviceChoice;
 use crate::panels::Action;
 pub use crate::panels::canvas::CANVAS_LABEL;
 use crate::panels::canvas::{Canvas, OpenedSketch};
+use crate::panels::fine_tune::FineTunePanel;
+pub use crate::panels::fine_tune::FineTuneStatus;
 use crate::panels::rank_plot::{self, RankPlot};
 use crate::panels::results::ResultsPanel;
 use crate::panels::selected_photo::SelectedPhoto;
@@ -65,12 +70,17 @@ pub struct SketchApp {
     message: Option<String>,
     /// Where the current sketch is written after every change (none: not written).
     sketch_file: Option<PathBuf>,
+    /// Folder that fine-tuning runs are written to.
+    fine_tune_root: PathBuf,
+    fine_tune: Option<FineTuneJob>,
+    fine_tune_status: FineTuneStatus,
     toolbar: Toolbar,
     tools: Tools,
     canvas: Canvas,
     rank_plot: RankPlot,
     results_panel: ResultsPanel,
     selected_photo: SelectedPhoto,
+    fine_tune_panel: FineTunePanel,
     status_bar: StatusBar,
 }
 
@@ -96,12 +106,18 @@ impl SketchApp {
 
     /// [`SketchApp::new`] with the embedding cache in `cache_dir` and the current sketch kept
     /// in `sketch_file` (its strokes, when it holds any, replace the settings' strokes).
+    /// Fine-tuning runs go to `fine-tuned/` beside the sketch file (or in `cache_dir`).
     pub fn with_paths(
         settings: Settings,
         device: DeviceChoice,
         cache_dir: PathBuf,
         sketch_file: Option<PathBuf>,
     ) -> Self {
+        let fine_tune_root = sketch_file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&cache_dir)
+            .join("fine-tuned");
         let worker = Worker::start(device.backend, cache_dir);
         let weights = settings
             .weights
@@ -131,6 +147,10 @@ impl SketchApp {
                     .unwrap_or_default(),
             },
             tools: Tools::default(),
+            fine_tune_root,
+            fine_tune: None,
+            fine_tune_status: FineTuneStatus::Idle,
+            fine_tune_panel: FineTunePanel::default(),
             canvas: Canvas::default(),
             rank_plot: RankPlot,
             results_panel: ResultsPanel,
@@ -208,6 +228,134 @@ impl SketchApp {
         self.target = photo;
         self.rank_history.clear();
         self.request_query();
+    }
+
+    /// Where fine-tuning stands.
+    pub fn fine_tune_status(&self) -> &FineTuneStatus {
+        &self.fine_tune_status
+    }
+
+    /// Starts fine-tuning the current model on the gallery (and the saved training pairs) for
+    /// `epochs` epochs, in the background; `extra_args` go to `arnet train` as they are.
+    pub fn start_fine_tune(&mut self, epochs: usize, extra_args: Vec<String>) {
+        let (ModelStatus::Ready { weights, .. }, GalleryStatus::Ready { folder, .. }) =
+            (&self.model, &self.gallery)
+        else {
+            self.fine_tune_status =
+                FineTuneStatus::Failed("a model and an indexed gallery are needed".into());
+            return;
+        };
+        let Some(arnet) = fine_tune::arnet_executable() else {
+            self.fine_tune_status = FineTuneStatus::Failed(
+                "the arnet program is not beside the app (set ARNET_BIN)".into(),
+            );
+            return;
+        };
+        let name = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "gallery".into());
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut args = vec!["--device".to_string(), self.device.backend.to_string()];
+        if let Some(heads) = self.settings.heads {
+            args.extend(["--heads".to_string(), heads.to_string()]);
+        }
+        args.extend(extra_args);
+        let spec = FineTuneSpec {
+            arnet,
+            gallery: folder.clone(),
+            dataset: self.settings.dataset.clone(),
+            weights: weights.clone(),
+            run: self.fine_tune_root.join(format!("{name}-{seconds}")),
+            epochs,
+            extra_args: args,
+        };
+        match FineTuneJob::start(&spec) {
+            Ok(job) => {
+                self.fine_tune = Some(job);
+                self.fine_tune_status = FineTuneStatus::Running {
+                    photos: 0,
+                    sketches: 0,
+                    epoch: (0, epochs),
+                    step: (0, 0),
+                    loss: None,
+                    before: None,
+                    val: None,
+                };
+            }
+            Err(e) => self.fine_tune_status = FineTuneStatus::Failed(e),
+        }
+    }
+
+    /// Follows the running fine-tune; when it finishes, switches to the new model.
+    fn handle_fine_tune(&mut self) {
+        let Some(job) = &mut self.fine_tune else {
+            return;
+        };
+        let events = job.poll();
+        let finished = job.is_finished();
+        for event in events {
+            match (&mut self.fine_tune_status, event) {
+                (
+                    FineTuneStatus::Running {
+                        photos, sketches, ..
+                    },
+                    FineTuneEvent::Prepared {
+                        photos: p,
+                        sketches: s,
+                    },
+                ) => (*photos, *sketches) = (p, s),
+                (FineTuneStatus::Running { before, .. }, FineTuneEvent::Before(acc)) => {
+                    *before = Some(acc);
+                }
+                (
+                    FineTuneStatus::Running {
+                        epoch, step, loss, ..
+                    },
+                    FineTuneEvent::Step {
+                        epoch: e,
+                        epochs,
+                        step: s,
+                        steps,
+                        loss: l,
+                    },
+                ) => {
+                    (*epoch, *step, *loss) = ((e, epochs), (s, steps), Some(l));
+                }
+                (
+                    FineTuneStatus::Running { epoch, val, .. },
+                    FineTuneEvent::Epoch {
+                        epoch: e,
+                        epochs,
+                        val: v,
+                        ..
+                    },
+                ) => {
+                    (*epoch, *val) = ((e, epochs), Some(v));
+                }
+                (
+                    _,
+                    FineTuneEvent::Finished {
+                        weights,
+                        before,
+                        after,
+                    },
+                ) => {
+                    self.fine_tune_status = FineTuneStatus::Done { before, after };
+                    self.open_weights(weights);
+                }
+                (_, FineTuneEvent::Failed(reason)) => {
+                    self.fine_tune_status = FineTuneStatus::Failed(reason);
+                }
+                (_, FineTuneEvent::Cancelled) => self.fine_tune_status = FineTuneStatus::Cancelled,
+                _ => {}
+            }
+        }
+        if finished {
+            self.fine_tune = None;
+        }
     }
 
     /// Whether the demo gallery and the demo model are in use.
@@ -454,6 +602,11 @@ impl SketchApp {
         let ctx = ui.ctx().clone();
         self.worker.set_context(&ctx);
         self.handle_events();
+        self.handle_fine_tune();
+        if self.fine_tune.is_some() {
+            // The child process does not wake the UI: look again soon.
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
         self.handle_input(&ctx);
         let mut actions = Vec::new();
         let demo = self.using_demo() && assets::demo_weights().exists();
@@ -470,6 +623,12 @@ impl SketchApp {
                 self.results.as_ref(),
                 &mut actions,
             );
+        });
+        let can_fine_tune = matches!(self.model, ModelStatus::Ready { .. })
+            && matches!(self.gallery, GalleryStatus::Ready { .. });
+        egui::Panel::bottom("fine-tune").show(ui, |ui| {
+            self.fine_tune_panel
+                .ui(ui, &self.fine_tune_status, can_fine_tune, &mut actions);
         });
         let note = self.results_note();
         egui::Panel::right("results")
@@ -555,6 +714,12 @@ impl SketchApp {
             }
             Action::Reveal(path) => self.message = reveal(&path).err(),
             Action::CancelIndex => self.worker.send(Request::CancelIndex),
+            Action::StartFineTune { epochs } => self.start_fine_tune(epochs, Vec::new()),
+            Action::CancelFineTune => {
+                if let Some(job) = &mut self.fine_tune {
+                    job.cancel();
+                }
+            }
         }
     }
 }

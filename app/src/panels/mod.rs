@@ -1,6 +1,6 @@
 //! The window's panels, one per file, each a struct with a `ui` method (the layout of egui's
 //! demo app): [`toolbar`], [`tools`], [`canvas`], [`rank_plot`], [`results`],
-//! [`selected_photo`] and [`status_bar`].
+//! [`selected_photo`], [`fine_tune`] and [`status_bar`].
 //!
 //! A panel draws from the state it is handed and reports what the user asked for as
 //! [`Action`]s; [`crate::SketchApp`] applies them after the frame's panels are drawn. So a panel
@@ -8,6 +8,7 @@
 //! (`SketchApp::apply`).
 
 pub mod canvas;
+pub mod fine_tune;
 pub mod rank_plot;
 pub mod results;
 pub mod selected_photo;
@@ -55,4 +56,11 @@ pub enum Action {
     Reveal(PathBuf),
     /// Stop indexing the gallery.
     CancelIndex,
+    /// Fine-tune the current model on the gallery for this many epochs.
+    StartFineTune {
+        /// Epochs.
+        epochs: usize,
+    },
+    /// Stop fine-tuning.
+    CancelFineTune,
 }

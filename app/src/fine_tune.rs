@@ -1,0 +1,409 @@
+//! "Fine-tune on this gallery": `arnet train` run as a child process, in the background.
+//!
+//! Why a child process and not a thread: `app/` and `training/` depend on `model/`, never on
+//! each other (the trainer stays one program with one set of flags), and a process is what a
+//! long job should be: Cancel kills it at once, a crash in training cannot take the window
+//! down, and the run folder it leaves can be resumed by hand (`arnet train --resume`).
+//!
+//! What it trains on (the folder [`prepare_data`] assembles, `RUN/data/`):
+//! - `trainB/`: every photo of the gallery (symbolic links on Unix, copies elsewhere; nested
+//!   folders flattened, clashing stems renamed) plus the photos of the training pairs saved
+//!   with "Save as training pair";
+//! - `trainA/`: those saved sketches. Photos without a sketch get pseudo-sketches from the
+//!   photos (`--pseudo-sketches auto`), so a gallery with no drawn sketch at all still trains.
+//!
+//! It starts from the current model (`--init`), holds out a seeded tenth of the photos for
+//! validation, and keeps the best epoch. The new model is written under the app's data folder
+//! (`RUN/best.safetensors`), never over the bundled demo or the user's files; "before" and
+//! "after" are validation Acc@1 of the starting model (the trainer's `untrained:` line) and of
+//! the kept epoch.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// What to fine-tune and where.
+#[derive(Debug, Clone)]
+pub struct FineTuneSpec {
+    /// The `arnet` executable.
+    pub arnet: PathBuf,
+    /// The gallery folder.
+    pub gallery: PathBuf,
+    /// The dataset folder of saved training pairs (`trainA/`, `trainB/`), if any.
+    pub dataset: Option<PathBuf>,
+    /// The current model (a two-encoder file), the starting point.
+    pub weights: PathBuf,
+    /// The run folder to create (must not exist yet).
+    pub run: PathBuf,
+    /// Epochs to train.
+    pub epochs: usize,
+    /// Further `arnet train` flags (batch size, learning rate, device...).
+    pub extra_args: Vec<String>,
+}
+
+/// What the job reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FineTuneEvent {
+    /// The data folder is ready: photos and drawn sketches found.
+    Prepared {
+        /// Photos to train on.
+        photos: usize,
+        /// Drawn (saved) sketches among the training pairs.
+        sketches: usize,
+    },
+    /// The starting model's validation Acc@1 (percent).
+    Before(f64),
+    /// A training step finished.
+    Step {
+        /// 1-based epoch.
+        epoch: usize,
+        /// Epochs in all.
+        epochs: usize,
+        /// Steps done in this epoch.
+        step: usize,
+        /// Steps in this epoch.
+        steps: usize,
+        /// Mean loss so far in this epoch.
+        loss: f64,
+    },
+    /// An epoch finished.
+    Epoch {
+        /// 1-based epoch.
+        epoch: usize,
+        /// Epochs in all.
+        epochs: usize,
+        /// Mean training loss.
+        loss: f64,
+        /// Validation Acc@1, Acc@5, Acc@10 (percent).
+        val: [f64; 3],
+    },
+    /// Training finished: the kept model and validation Acc@1 before / after.
+    Finished {
+        /// The new model.
+        weights: PathBuf,
+        /// Validation Acc@1 of the starting model, if reported.
+        before: Option<f64>,
+        /// Validation Acc@1 of the kept epoch, if reported.
+        after: Option<f64>,
+    },
+    /// Training failed (the trainer's last error line).
+    Failed(String),
+    /// Cancelled by the user.
+    Cancelled,
+}
+
+/// A running fine-tune.
+#[derive(Debug)]
+pub struct FineTuneJob {
+    child: Child,
+    events: Receiver<FineTuneEvent>,
+    cancelled: bool,
+    finished: bool,
+}
+
+impl FineTuneJob {
+    /// Assembles the data and starts `arnet train`; events arrive through [`poll`](Self::poll).
+    pub fn start(spec: &FineTuneSpec) -> Result<Self, String> {
+        if spec.run.exists() {
+            return Err(format!("{}: already exists", spec.run.display()));
+        }
+        let data = spec.run.join("data");
+        let (photos, sketches) = prepare_data(&spec.gallery, spec.dataset.as_deref(), &data)?;
+        let out = spec.run.join("run");
+        let mut child = Command::new(&spec.arnet)
+            .arg("train")
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .arg("--init")
+            .arg(&spec.weights)
+            .args(["--pseudo-sketches", "auto", "--progress-lines"])
+            .args(["--epochs", &spec.epochs.to_string()])
+            .args(&spec.extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", spec.arnet.display()))?;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, events) = channel();
+        sender
+            .send(FineTuneEvent::Prepared { photos, sketches })
+            .expect("receiver alive");
+        let weights = out.join("best.safetensors");
+        std::thread::spawn(move || read_trainer_output(BufReader::new(stderr), &sender, weights));
+        Ok(Self {
+            child,
+            events,
+            cancelled: false,
+            finished: false,
+        })
+    }
+
+    /// Events since the last call. After the trainer exits, the last one is
+    /// [`FineTuneEvent::Finished`], [`FineTuneEvent::Failed`] or [`FineTuneEvent::Cancelled`].
+    pub fn poll(&mut self) -> Vec<FineTuneEvent> {
+        let mut events: Vec<FineTuneEvent> = self.events.try_iter().collect();
+        if self.cancelled {
+            events.retain(|e| !matches!(e, FineTuneEvent::Failed(_)));
+        }
+        if !self.finished
+            && let Ok(Some(_)) = self.child.try_wait()
+        {
+            // The reader thread sends the outcome when the pipe closes; collect it.
+            if let Ok(last) = self.events.recv_timeout(std::time::Duration::from_secs(5)) {
+                events.push(last);
+            }
+            events.extend(self.events.try_iter());
+            self.finished = true;
+            if self.cancelled {
+                events.retain(|e| !matches!(e, FineTuneEvent::Failed(_)));
+                events.push(FineTuneEvent::Cancelled);
+            }
+        }
+        events
+    }
+
+    /// Stops training (the run folder stays; `arnet train --resume` continues it).
+    pub fn cancel(&mut self) {
+        self.cancelled = true;
+        let _ = self.child.kill();
+    }
+
+    /// Whether the trainer has exited and its outcome was reported.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+}
+
+impl Drop for FineTuneJob {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// Turns the trainer's stderr into events; when it closes, sends the outcome.
+fn read_trainer_output(stderr: impl BufRead, sender: &Sender<FineTuneEvent>, weights: PathBuf) {
+    let (mut before, mut after, mut last_error) = (None, None, None::<String>);
+    for line in stderr.lines().map_while(Result::ok) {
+        let event = parse_line(&line);
+        match &event {
+            Some(FineTuneEvent::Before(acc)) => before = Some(*acc),
+            Some(FineTuneEvent::Epoch { val, .. }) if line.contains("best so far") => {
+                after = Some(val[0]);
+            }
+            None if line.starts_with("error") => last_error = Some(line.clone()),
+            _ => {}
+        }
+        if let Some(event) = event
+            && sender.send(event).is_err()
+        {
+            return;
+        }
+    }
+    let outcome = if weights.is_file() && last_error.is_none() {
+        FineTuneEvent::Finished {
+            weights,
+            before,
+            after,
+        }
+    } else {
+        FineTuneEvent::Failed(last_error.unwrap_or_else(|| "training stopped".into()))
+    };
+    let _ = sender.send(outcome);
+}
+
+/// One trainer line as an event: the `untrained:` line, a `progress:` step line
+/// (`--progress-lines`) or an epoch summary.
+pub fn parse_line(line: &str) -> Option<FineTuneEvent> {
+    let number_after = |key: &str| -> Option<f64> {
+        let rest = &line[line.find(key)? + key.len()..];
+        let token = rest.split_whitespace().next()?;
+        token.trim_end_matches('%').parse().ok()
+    };
+    let fraction_after = |key: &str| -> Option<(usize, usize)> {
+        let rest = &line[line.find(key)? + key.len()..];
+        let token = rest.split_whitespace().next()?.trim_end_matches(':');
+        let (a, b) = token.split_once('/')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    if line.starts_with("untrained:") {
+        return number_after("val Acc@1").map(FineTuneEvent::Before);
+    }
+    if line.starts_with("progress:") {
+        let (epoch, epochs) = fraction_after("epoch ")?;
+        let (step, steps) = fraction_after("step ")?;
+        return Some(FineTuneEvent::Step {
+            epoch,
+            epochs,
+            step,
+            steps,
+            loss: number_after("loss ")?,
+        });
+    }
+    if line.starts_with("epoch ") {
+        let (epoch, epochs) = fraction_after("epoch ")?;
+        return Some(FineTuneEvent::Epoch {
+            epoch,
+            epochs,
+            loss: number_after("loss ")?,
+            val: [
+                number_after("val Acc@1")?,
+                number_after("Acc@5")?,
+                number_after("Acc@10")?,
+            ],
+        });
+    }
+    None
+}
+
+/// Builds the training folder `data` (see the module docs); returns (photos, drawn sketches).
+pub fn prepare_data(
+    gallery: &Path,
+    dataset: Option<&Path>,
+    data: &Path,
+) -> Result<(usize, usize), String> {
+    let train_a = data.join("trainA");
+    let train_b = data.join("trainB");
+    for dir in [&train_a, &train_b] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut stems = std::collections::HashSet::new();
+    let mut photos = 0;
+    let mut sketches = 0;
+    // Saved pairs first: their photo stems must stay as their sketches name them.
+    if let Some(dataset) = dataset {
+        let saved_photos: std::collections::HashMap<String, PathBuf> =
+            image_files(&dataset.join("trainB"))?
+                .into_iter()
+                .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
+                .collect();
+        for sketch in image_files(&dataset.join("trainA"))? {
+            let Some(stem) = arnet_model::gallery::photo_stem_of_sketch(&sketch) else {
+                continue;
+            };
+            let Some(photo) = saved_photos.get(&stem) else {
+                continue;
+            };
+            if stems.insert(stem.clone()) {
+                link(photo, &train_b.join(photo.file_name().expect("a file")))?;
+                photos += 1;
+            }
+            link(&sketch, &train_a.join(sketch.file_name().expect("a file")))?;
+            sketches += 1;
+        }
+    }
+    let listing = arnet_model::gallery::list_images(gallery)
+        .map_err(|e| format!("{}: {e}", gallery.display()))?;
+    // "Save as training pair" names the copied photo by its gallery stem: a gallery photo
+    // with a saved pair's stem is that photo, already in (twice, it would be two classes).
+    let saved_stems = stems.clone();
+    for photo in listing {
+        let stem = photo
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if saved_stems.contains(&stem) {
+            continue;
+        }
+        let extension = photo
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut name = stem.clone();
+        let mut n = 1;
+        while !stems.insert(name.clone()) {
+            n += 1;
+            name = format!("{stem}-{n}");
+        }
+        link(&photo, &train_b.join(format!("{name}.{extension}")))?;
+        photos += 1;
+    }
+    if photos == 0 {
+        return Err(format!("{}: no photos to train on", gallery.display()));
+    }
+    Ok((photos, sketches))
+}
+
+/// The image files directly in `dir` (none if it does not exist), sorted.
+fn image_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && arnet_model::gallery::is_image_path(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// `to` refers to `from`: a symbolic link on Unix, a copy elsewhere.
+fn link(from: &Path, to: &Path) -> Result<(), String> {
+    let from = std::fs::canonicalize(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    #[cfg(unix)]
+    let result = std::os::unix::fs::symlink(&from, to);
+    #[cfg(not(unix))]
+    let result = std::fs::copy(&from, to).map(|_| ());
+    result.map_err(|e| format!("{}: {e}", to.display()))
+}
+
+/// The `arnet` executable: `ARNET_BIN`, else the one beside the app's own executable.
+pub fn arnet_executable() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("ARNET_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let name = format!("arnet{}", std::env::consts::EXE_SUFFIX);
+    // Beside the app (target/debug/arnet-app), or one level up from a test binary
+    // (target/debug/deps/ui-HASH).
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&name))
+        .find(|path| path.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trainer_lines_become_events() {
+        assert_eq!(
+            parse_line("untrained: val Acc@1 6.67%  Acc@10 70.00%"),
+            Some(FineTuneEvent::Before(6.67))
+        );
+        assert_eq!(
+            parse_line("progress: epoch 2/3 step 4/9 loss 1.2500"),
+            Some(FineTuneEvent::Step {
+                epoch: 2,
+                epochs: 3,
+                step: 4,
+                steps: 9,
+                loss: 1.25
+            })
+        );
+        assert_eq!(
+            parse_line(
+                "epoch 1/2: loss 23.2231  val Acc@1 6.67%  Acc@5 30.00%  Acc@10 73.33%  \
+                 (113 s, 2.4 pairs/s)  best so far"
+            ),
+            Some(FineTuneEvent::Epoch {
+                epoch: 1,
+                epochs: 2,
+                loss: 23.2231,
+                val: [6.67, 30.0, 73.33]
+            })
+        );
+        assert_eq!(parse_line("train: 300 sketches, 150 photos"), None);
+    }
+}
