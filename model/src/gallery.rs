@@ -42,6 +42,15 @@ pub fn is_image_path(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// The photo stem a sketch file belongs to in a Clothes-V1-style folder: its stem before the
+/// last `_` (`trainA/00066_01.png` is a sketch of `trainB/00066.*`). Shared by the trainer and
+/// the app's fine-tuning, which assemble such folders.
+pub fn photo_stem_of_sketch(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let (photo, _) = stem.rsplit_once('_')?;
+    (!photo.is_empty()).then(|| photo.to_string())
+}
+
 /// The platform cache folder of ARNet Sketch (`ARNET_CACHE_DIR` overrides it).
 pub fn default_cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ARNET_CACHE_DIR") {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use arnet_model::preprocess::decode_rgb;
 
 /// The image extensions shared with the gallery index (one list for the whole project).
-pub use arnet_model::gallery::{IMAGE_EXTENSIONS, is_image_path};
+pub use arnet_model::gallery::{IMAGE_EXTENSIONS, is_image_path, photo_stem_of_sketch};
 
 /// A data split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,13 +117,6 @@ pub struct SplitScan {
     pub split: Split,
     /// Problems found.
     pub problems: Vec<Problem>,
-}
-
-/// The photo stem a sketch belongs to: its stem before the last `_`.
-pub fn photo_stem_of_sketch(path: &Path) -> Option<String> {
-    let stem = path.file_stem()?.to_str()?;
-    let (photo, _) = stem.rsplit_once('_')?;
-    (!photo.is_empty()).then(|| photo.to_string())
 }
 
 fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
