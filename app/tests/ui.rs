@@ -390,3 +390,71 @@ fn every_stroke_is_written_to_the_sketch_file_without_a_frame_save() {
     assert_eq!(restarted.sketch().strokes().len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// "Fine-tune on this gallery" on a tiny model: the button starts `arnet train` in the
+/// background (the UI keeps answering), the run reports progress, and when it finishes the app
+/// has switched to the new model, written under its data folder, and re-indexed the gallery
+/// with it (nothing from the old model's cache).
+#[test]
+fn fine_tuning_from_the_app_switches_to_the_new_model_and_reindexes() {
+    use arnet_app::FineTuneStatus;
+    use arnet_app::panels::fine_tune::START_LABEL;
+    let dir = scratch("fine-tune");
+    let weights = tiny_weights(&dir);
+    let folder = gallery(&dir, 10, false);
+    let data = dir.join("data");
+    let app = SketchApp::with_paths(
+        settings(&weights, &folder),
+        cpu(),
+        dir.join("cache"),
+        Some(data.join(arnet_app::sketch_file::FILE_NAME)),
+    );
+    let mut harness = harness(app);
+    wait_for(&mut harness, "ready", ready);
+    harness.get_by_label(START_LABEL).click();
+    harness.step();
+    assert!(
+        harness.state().fine_tune_status().is_running(),
+        "{:?}",
+        harness.state().fine_tune_status()
+    );
+    // The UI stays live while training runs: a stroke is drawn and queried meanwhile.
+    draw(&mut harness, [0.2, 0.2], [0.8, 0.7]);
+    assert_eq!(harness.state().sketch().strokes().len(), 1);
+    let mut saw_progress = false;
+    for _ in 0..6000 {
+        harness.step();
+        if let FineTuneStatus::Running { step, .. } = harness.state().fine_tune_status() {
+            saw_progress |= step.0 > 0;
+        }
+        if !harness.state().fine_tune_status().is_running() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = harness.state().fine_tune_status().clone();
+    let FineTuneStatus::Done { before, after } = status else {
+        panic!("fine-tuning did not finish: {status:?}");
+    };
+    assert!(before.is_some() && after.is_some(), "{before:?} {after:?}");
+    assert!(saw_progress, "no step progress was shown");
+    wait_for(
+        &mut harness,
+        "the new model and the re-indexed gallery",
+        |app| {
+            let new_model = matches!(app.model_status(),
+            ModelStatus::Ready { weights: w, .. } if w.starts_with(&data) && w.ends_with("best.safetensors"));
+            let reindexed = matches!(
+                app.gallery_status(),
+                GalleryStatus::Ready {
+                    photos: 10,
+                    cached: 0,
+                    ..
+                }
+            );
+            new_model && reindexed
+        },
+    );
+    assert!(weights.exists(), "the starting model is left as it was");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

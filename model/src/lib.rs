@@ -10,6 +10,7 @@
 //! - [`raster`]: the stroke rasteriser shared by the app canvas and synthetic sketches;
 //! - [`weights`]: the authors' checkpoints, timm weights and our own format;
 //! - [`retrieval`]: normalised embeddings and cosine top-k;
+//! - [`pseudo_sketch`]: line drawings from photos (HED or Canny) for photos-only training;
 //! - [`embed`]: batch embedding of prepared images;
 //! - [`device`]: backend selection.
 //!
@@ -27,6 +28,7 @@ pub mod parallel;
 pub mod params;
 pub mod precision;
 pub mod preprocess;
+pub mod pseudo_sketch;
 pub mod raster;
 pub mod retrieval;
 pub mod weights;

@@ -4,7 +4,9 @@
 //! - [`dataset`]: Clothes-V1-style folders, pairing and the pre-training check;
 //! - [`evaluate`]: Acc@1/5/10 evaluation; [`on_the_fly`]: m@A / m@B over stroke lists;
 //! - [`recipe`], [`train`], [`batches`], [`checkpoint`], [`metrics`]: `arnet train`;
-//! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`).
+//! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`);
+//! - [`pseudo_sketch`]: sketches drawn from photos by HED or Canny (`arnet pseudo-sketch`);
+//!   [`pseudo_pairs`]: them in training (`arnet train --pseudo-sketches`).
 
 pub mod augment;
 pub mod batches;
@@ -13,6 +15,8 @@ pub mod dataset;
 pub mod evaluate;
 pub mod metrics;
 pub mod on_the_fly;
+pub mod pseudo_pairs;
+pub mod pseudo_sketch;
 pub mod recipe;
 pub mod rng;
 pub mod synth;

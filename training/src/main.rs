@@ -10,10 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
+use arnet_training::pseudo_pairs::PseudoSketches;
 use arnet_training::recipe::{
     AugmentedView, BackboneKind, Init, Objective, Precision, Preset, Recipe, Views,
 };
-use arnet_training::{dataset, evaluate, synth, train};
+use arnet_training::{dataset, evaluate, pseudo_sketch, synth, train};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,6 +43,8 @@ enum Command {
     Index(IndexArgs),
     /// Train (or fine-tune) a sketch/photo pair on a data folder; writes OUT/best.safetensors.
     Train(Box<TrainArgs>),
+    /// Draw a pseudo-sketch OUT/STEM_p1.png of every photo of a folder (HED or Canny edges).
+    PseudoSketch(PseudoSketchArgs),
 }
 
 /// Weights and device options shared by the commands that run a model.
@@ -529,6 +532,22 @@ struct TrainArgs {
     /// Images per forward pass when evaluating.
     #[arg(long, default_value_t = 32)]
     eval_batch_size: usize,
+    /// Training photos that get a pseudo-sketch drawn from the photo: auto (those without a
+    /// drawn sketch, so a folder of photos alone trains), off, or only (every photo; drawn
+    /// sketches left out). Written to OUT/pseudo-sketches/ and reused on --resume.
+    #[arg(long, value_enum, default_value = "auto")]
+    pseudo_sketches: PseudoSketches,
+    /// How pseudo-sketches are drawn: hed or canny (default: hed when its weights are there).
+    #[arg(long, value_enum)]
+    pseudo_sketch_method: Option<pseudo_sketch::Method>,
+    /// HED weights for pseudo-sketches (default: pretrained/hed_bsds500.safetensors, which
+    /// `bash scripts/convert_pretrained.sh --only hed` writes).
+    #[arg(long)]
+    pseudo_sketch_weights: Option<PathBuf>,
+    /// Also print one `progress: epoch E/N step S/T loss L` line per step on stderr, for
+    /// programs that follow the run (the app's fine-tuning).
+    #[arg(long)]
+    progress_lines: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -576,6 +595,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         init,
         patch_norm: args.patch_norm,
         precision: args.precision,
+        pseudo_sketches: args.pseudo_sketches,
     };
     let workers = args
         .workers
@@ -590,6 +610,9 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         workers,
         eval_batch_size: args.eval_batch_size,
         show_progress: true,
+        progress_lines: args.progress_lines,
+        pseudo_method: args.pseudo_sketch_method,
+        pseudo_weights: args.pseudo_sketch_weights,
     })?;
     if summary.best.is_none() {
         eprintln!("no epoch was trained (--epochs {})", args.epochs);
@@ -664,6 +687,40 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(clap::Args, Debug)]
+struct PseudoSketchArgs {
+    /// Folder of photos (its image files; sub-folders are not read).
+    #[arg(long)]
+    photos: PathBuf,
+    /// Output folder: STEM_p1.png for each photo STEM, at the photo's size.
+    #[arg(long)]
+    out: PathBuf,
+    /// hed (learned edges; needs weights) or canny (Canny edges of the photo, no weights).
+    /// Default: hed when --weights is given or pretrained/hed_bsds500.safetensors exists
+    /// (bash scripts/convert_pretrained.sh --only hed writes it), else canny.
+    #[arg(long, value_enum)]
+    method: Option<pseudo_sketch::Method>,
+    /// HED weights (default: pretrained/hed_bsds500.safetensors).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Compute device for HED: cpu, wgpu or cuda.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+fn run_pseudo_sketch(args: PseudoSketchArgs) -> anyhow::Result<()> {
+    pseudo_sketch::run(&pseudo_sketch::Options {
+        photos: args.photos,
+        out: args.out,
+        method: args.method,
+        weights: args.weights,
+        device: args.device,
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        show_progress: true,
+    })?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -674,6 +731,7 @@ fn main() -> ExitCode {
         Command::Search(args) => run_search(args),
         Command::Train(args) => run_train(*args),
         Command::Index(args) => run_index(args),
+        Command::PseudoSketch(args) => run_pseudo_sketch(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

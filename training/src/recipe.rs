@@ -11,6 +11,7 @@ use arnet_model::{ArnetEncoderConfig, BackboneConfig, MstrConfig, VitConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::augment::RotationFill;
+use crate::pseudo_pairs::PseudoSketches;
 
 /// The backbone architecture (its size is [`Preset`] for a ViT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -165,6 +166,9 @@ pub struct Recipe {
     /// Mixed precision (bf16 forward) or f32.
     #[serde(default)]
     pub precision: Precision,
+    /// Which training photos get pseudo-sketches made from them (`crate::pseudo_pairs`).
+    #[serde(default)]
+    pub pseudo_sketches: PseudoSketches,
 }
 
 fn default_patch_norm() -> bool {
@@ -199,6 +203,7 @@ impl Default for Recipe {
             init: Init::Scratch,
             patch_norm: true,
             precision: Precision::F32,
+            pseudo_sketches: PseudoSketches::Auto,
         }
     }
 }

@@ -61,6 +61,13 @@ pub struct TrainOptions {
     pub eval_batch_size: usize,
     /// Draw a progress bar (on a terminal).
     pub show_progress: bool,
+    /// Print a `progress: epoch E/N step S/T loss L` line per step (for programs that follow
+    /// the run, like the app's fine-tuning).
+    pub progress_lines: bool,
+    /// How pseudo-sketches are made (`hed`, `canny`; `None`: HED when its weights are there).
+    pub pseudo_method: Option<crate::pseudo_sketch::Method>,
+    /// HED weights for pseudo-sketches (default `pretrained/hed_bsds500.safetensors`).
+    pub pseudo_weights: Option<PathBuf>,
 }
 
 /// What a finished run reports.
@@ -434,7 +441,19 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     // The data, checked first: every problem is listed, none stops the run.
     let (report, mut splits) = dataset::check_folder(&options.data);
     eprint!("{report}");
-    let train_split = splits.remove(&SplitName::Train).unwrap_or_default();
+    let mut train_split = splits.remove(&SplitName::Train).unwrap_or_default();
+    let sources = crate::pseudo_pairs::add(
+        &mut train_split,
+        &crate::pseudo_pairs::PseudoOptions {
+            mode: recipe.pseudo_sketches,
+            method: options.pseudo_method,
+            weights: options.pseudo_weights.clone(),
+            dir: options.out.join("pseudo-sketches"),
+            device: options.backend.to_string(),
+            workers: options.workers,
+        },
+    )?;
+    eprintln!("{sources}");
     let (train_split, val_split) = match splits.remove(&SplitName::Val) {
         Some(val) if !val.sketches.is_empty() => (train_split, val),
         _ => {
@@ -545,6 +564,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         );
         progress.set_prefix(format!("epoch {}/{}", epoch + 1, options.epochs));
         let pairs: usize = plan.iter().map(Vec::len).sum();
+        let steps = plan.len();
         let started = Instant::now();
         let mut sums = LossSums::default();
         pair = std::thread::scope(|scope| -> anyhow::Result<ArnetPair> {
@@ -561,7 +581,17 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
                     &mut sums,
                 )?;
                 progress.inc(1);
-                progress.set_message(format!("loss {:.4}", sums.total / sums.steps as f64));
+                let loss = sums.total / sums.steps as f64;
+                progress.set_message(format!("loss {loss:.4}"));
+                if options.progress_lines {
+                    eprintln!(
+                        "progress: epoch {}/{} step {}/{} loss {loss:.4}",
+                        epoch + 1,
+                        options.epochs,
+                        sums.steps,
+                        steps
+                    );
+                }
             }
             Ok(pair)
         })?;

@@ -119,13 +119,13 @@ impl FineTunePanel {
                     }
                     let mut text = format!("{photos} photos, {sketches} drawn sketches");
                     if let Some(loss) = loss {
-                        text += &format!(" · loss {loss:.3}");
+                        text += &format!(", loss {loss:.3}");
                     }
                     if let Some(before) = before {
-                        text += &format!(" · val Acc@1 before {before:.1}%");
+                        text += &format!(", val Acc@1 before {before:.1}%");
                     }
                     if let Some([a1, a5, a10]) = val {
-                        text += &format!(" · now Acc@1 {a1:.1}% Acc@5 {a5:.1}% Acc@10 {a10:.1}%");
+                        text += &format!(", now Acc@1 {a1:.1}% Acc@5 {a5:.1}% Acc@10 {a10:.1}%");
                     }
                     ui.label(text);
                 }
@@ -133,7 +133,7 @@ impl FineTunePanel {
                     let percent =
                         |v: &Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.1}%"));
                     ui.label(format!(
-                        "fine-tuned: validation Acc@1 {} → {}",
+                        "fine-tuned: validation Acc@1 {} before, {} after",
                         percent(before),
                         percent(after)
                     ));
