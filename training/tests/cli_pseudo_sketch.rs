@@ -47,6 +47,19 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `arnet pseudo-sketch --photos PHOTOS --out OUT EXTRA...`.
+fn pseudo_sketch(photos: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "pseudo-sketch",
+        "--photos",
+        photos.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    arnet(args)
+}
+
 fn photo_stems(dir: &Path) -> Vec<String> {
     let mut stems: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -77,15 +90,7 @@ fn canny_writes_one_sketch_per_photo_and_skips_a_broken_one() {
     let out_dir = scratch("canny-out");
     let _ = std::fs::remove_dir_all(&out_dir);
 
-    let out = arnet([
-        "pseudo-sketch",
-        "--photos",
-        photos.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--method",
-        "canny",
-    ]);
+    let out = pseudo_sketch(&photos, &out_dir, &["--method", "canny"]);
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
     assert!(
@@ -113,13 +118,7 @@ fn canny_writes_one_sketch_per_photo_and_skips_a_broken_one() {
 
     // Without --method and without weights (none in the working directory) it is Canny too.
     let again = scratch("default-out");
-    let out = arnet([
-        "pseudo-sketch",
-        "--photos",
-        photos.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    let out = pseudo_sketch(&photos, &again, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("Canny"), "{}", stderr(&out));
     for stem in &stems {
@@ -140,17 +139,11 @@ fn hed_runs_with_the_fixture_weights() {
     std::fs::copy(fixture.join("input_strip.png"), photos.join("b_2.png")).unwrap();
     let out_dir = scratch("hed-out");
     let _ = std::fs::remove_dir_all(&out_dir);
-    let out = arnet([
-        "pseudo-sketch",
-        "--photos",
-        photos.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--method",
-        "hed",
-        "--weights",
-        weights.to_str().unwrap(),
-    ]);
+    let out = pseudo_sketch(
+        &photos,
+        &out_dir,
+        &["--method", "hed", "--weights", weights.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("HED"), "{}", stderr(&out));
     assert_eq!(files_in(&out_dir), ["a_p1.png", "b_2_p1.png"]);
@@ -159,15 +152,7 @@ fn hed_runs_with_the_fixture_weights() {
     assert_eq!(size(out_dir.join("b_2_p1.png")), (33, 20));
 
     // --method hed without weights says where to get them.
-    let out = arnet([
-        "pseudo-sketch",
-        "--photos",
-        photos.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--method",
-        "hed",
-    ]);
+    let out = pseudo_sketch(&photos, &out_dir, &["--method", "hed"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("convert_pretrained.sh"),
@@ -178,15 +163,7 @@ fn hed_runs_with_the_fixture_weights() {
     // A file that is not HED's is refused with its name.
     let other = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/efficientnet-a/encoder.safetensors");
-    let out = arnet([
-        "pseudo-sketch",
-        "--photos",
-        photos.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--weights",
-        other.to_str().unwrap(),
-    ]);
+    let out = pseudo_sketch(&photos, &out_dir, &["--weights", other.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("encoder.safetensors"),
@@ -201,15 +178,7 @@ fn a_folder_of_broken_photos_fails() {
     std::fs::write(photos.join("x.png"), b"garbage").unwrap();
     std::fs::write(photos.join("y.jpg"), b"garbage").unwrap();
     let out_dir = scratch("broken-out");
-    let out = arnet([
-        "pseudo-sketch",
-        "--photos",
-        photos.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--method",
-        "canny",
-    ]);
+    let out = pseudo_sketch(&photos, &out_dir, &["--method", "canny"]);
     assert!(!out.status.success());
     let log = stderr(&out);
     assert!(log.contains("x.png") && log.contains("y.jpg"), "{log}");
