@@ -12,11 +12,17 @@
 //! - [`panels`]: the window's panels, one per file;
 //! - [`status`]: where the model and the gallery stand.
 //!
+//! `SketchApp` itself is split by concern: this file holds its state, construction, the
+//! sketch operations and the frame's layout; `app_events.rs` follows the worker and
+//! `app_fine_tune.rs` the fine-tuning job.
+//!
 //! [`SketchApp::ui`] draws every panel into a [`egui::Ui`] and applies what they report
 //! ([`panels::Action`]); the eframe [`eframe::App`] impl only adds persistence, so tests drive
 //! the very same UI with egui_kittest.
 
 pub mod annotate;
+mod app_events;
+mod app_fine_tune;
 pub mod assets;
 pub mod fine_tune;
 pub mod hardware;
@@ -33,7 +39,7 @@ use std::sync::Arc;
 use arnet_model::raster::{Stroke, rasterize};
 use image::RgbImage;
 
-use crate::fine_tune::{FineTuneEvent, FineTuneJob, FineTuneSpec};
+use crate::fine_tune::FineTuneJob;
 use crate::hardware::DeviceChoice;
 use crate::panels::Action;
 pub use crate::panels::canvas::CANVAS_LABEL;
@@ -50,7 +56,7 @@ use crate::panels::tools::Tools;
 use crate::settings::Settings;
 use crate::sketch::Sketch;
 pub use crate::status::{GalleryStatus, ModelStatus};
-use crate::worker::{Event, ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
+use crate::worker::{ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
 
 /// The application state.
 pub struct SketchApp {
@@ -230,146 +236,6 @@ impl SketchApp {
         self.request_query();
     }
 
-    /// Where fine-tuning stands.
-    pub fn fine_tune_status(&self) -> &FineTuneStatus {
-        &self.fine_tune_status
-    }
-
-    /// Starts fine-tuning the current model on the gallery (and the saved training pairs) for
-    /// `epochs` epochs, in the background; `extra_args` go to `arnet train` as they are.
-    pub fn start_fine_tune(&mut self, epochs: usize, extra_args: Vec<String>) {
-        let (ModelStatus::Ready { weights, .. }, GalleryStatus::Ready { folder, .. }) =
-            (&self.model, &self.gallery)
-        else {
-            self.fine_tune_status =
-                FineTuneStatus::Failed("a model and an indexed gallery are needed".into());
-            return;
-        };
-        let Some(arnet) = fine_tune::arnet_executable() else {
-            self.fine_tune_status = FineTuneStatus::Failed(
-                "the arnet program is not beside the app (set ARNET_BIN)".into(),
-            );
-            return;
-        };
-        let name = folder
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "gallery".into());
-        let seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        // Fine-tuning defaults (a pretrained start: a small learning rate), unless given.
-        let mut args = extra_args;
-        let defaults = [
-            ("--device", self.device.backend.to_string()),
-            ("--batch-size", "16".to_string()),
-            ("--lr", "5e-5".to_string()),
-        ];
-        for (flag, value) in defaults {
-            if !args.iter().any(|a| a == flag) {
-                args.extend([flag.to_string(), value]);
-            }
-        }
-        if let Some(heads) = self.settings.heads
-            && !args.iter().any(|a| a == "--heads")
-        {
-            args.extend(["--heads".to_string(), heads.to_string()]);
-        }
-        let spec = FineTuneSpec {
-            arnet,
-            gallery: folder.clone(),
-            dataset: self.settings.dataset.clone(),
-            weights: weights.clone(),
-            run: self.fine_tune_root.join(format!("{name}-{seconds}")),
-            epochs,
-            extra_args: args,
-        };
-        match FineTuneJob::start(&spec) {
-            Ok(job) => {
-                self.fine_tune = Some(job);
-                self.fine_tune_status = FineTuneStatus::Running {
-                    photos: 0,
-                    sketches: 0,
-                    epoch: (0, epochs),
-                    step: (0, 0),
-                    loss: None,
-                    before: None,
-                    val: None,
-                };
-            }
-            Err(e) => self.fine_tune_status = FineTuneStatus::Failed(e),
-        }
-    }
-
-    /// Follows the running fine-tune; when it finishes, switches to the new model.
-    fn handle_fine_tune(&mut self) {
-        let Some(job) = &mut self.fine_tune else {
-            return;
-        };
-        let events = job.poll();
-        let finished = job.is_finished();
-        for event in events {
-            match (&mut self.fine_tune_status, event) {
-                (
-                    FineTuneStatus::Running {
-                        photos, sketches, ..
-                    },
-                    FineTuneEvent::Prepared {
-                        photos: p,
-                        sketches: s,
-                    },
-                ) => (*photos, *sketches) = (p, s),
-                (FineTuneStatus::Running { before, .. }, FineTuneEvent::Before(acc)) => {
-                    *before = Some(acc);
-                }
-                (
-                    FineTuneStatus::Running {
-                        epoch, step, loss, ..
-                    },
-                    FineTuneEvent::Step {
-                        epoch: e,
-                        epochs,
-                        step: s,
-                        steps,
-                        loss: l,
-                    },
-                ) => {
-                    (*epoch, *step, *loss) = ((e, epochs), (s, steps), Some(l));
-                }
-                (
-                    FineTuneStatus::Running { epoch, val, .. },
-                    FineTuneEvent::Epoch {
-                        epoch: e,
-                        epochs,
-                        val: v,
-                        ..
-                    },
-                ) => {
-                    (*epoch, *val) = ((e, epochs), Some(v));
-                }
-                (
-                    _,
-                    FineTuneEvent::Finished {
-                        weights,
-                        before,
-                        after,
-                    },
-                ) => {
-                    self.fine_tune_status = FineTuneStatus::Done { before, after };
-                    self.open_weights(weights);
-                }
-                (_, FineTuneEvent::Failed(reason)) => {
-                    self.fine_tune_status = FineTuneStatus::Failed(reason);
-                }
-                (_, FineTuneEvent::Cancelled) => self.fine_tune_status = FineTuneStatus::Cancelled,
-                _ => {}
-            }
-        }
-        if finished {
-            self.fine_tune = None;
-        }
-    }
-
     /// Whether the demo gallery and the demo model are in use.
     pub fn using_demo(&self) -> bool {
         self.settings.gallery.is_none() && self.settings.weights.is_none()
@@ -495,71 +361,6 @@ impl SketchApp {
             image,
             target: self.target.clone(),
         }));
-    }
-
-    fn handle_events(&mut self) {
-        for event in self.worker.poll() {
-            match event {
-                Event::ModelLoaded { weights, summary } => {
-                    if weights != assets::demo_weights() {
-                        self.settings.weights = Some(weights.clone());
-                    }
-                    self.model = ModelStatus::Ready { weights, summary };
-                    if let GalleryStatus::Ready { folder, .. } = &self.gallery {
-                        // The worker re-indexes with the new model.
-                        self.gallery = GalleryStatus::Indexing {
-                            folder: folder.clone(),
-                            done: 0,
-                            total: 0,
-                        };
-                    }
-                }
-                Event::ModelFailed(reason) => self.model = ModelStatus::Failed(reason),
-                Event::IndexProgress(progress) => {
-                    if let GalleryStatus::Indexing { done, total, .. } = &mut self.gallery {
-                        (*done, *total) = (progress.done, progress.total);
-                    }
-                }
-                Event::GalleryReady {
-                    folder,
-                    photos,
-                    cached,
-                    skipped,
-                } => {
-                    self.gallery = GalleryStatus::Ready {
-                        folder,
-                        photos,
-                        cached,
-                        skipped: skipped.into_iter().map(|s| (s.path, s.reason)).collect(),
-                    };
-                    self.request_query();
-                }
-                Event::GalleryFailed(reason) => self.gallery = GalleryStatus::Failed(reason),
-                Event::IndexCancelled => {
-                    if let GalleryStatus::Indexing { folder, .. } = &self.gallery {
-                        self.gallery = GalleryStatus::Cancelled(folder.clone());
-                    }
-                }
-                Event::Results(results) => {
-                    if results.id == self.next_query {
-                        if let Some(rank) = results.target_rank {
-                            let strokes = self.sketch.strokes().len();
-                            match self.rank_history.last_mut() {
-                                Some(last) if last.0 == strokes => last.1 = rank,
-                                _ => self.rank_history.push((strokes, rank)),
-                            }
-                        }
-                        self.query_note = None;
-                        self.results = Some(results);
-                    }
-                }
-                Event::QueryFailed { id, reason } => {
-                    if id == self.next_query {
-                        self.query_note = Some(reason);
-                    }
-                }
-            }
-        }
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
