@@ -93,11 +93,27 @@ pub enum FineTuneEvent {
     Cancelled,
 }
 
+/// What the thread reading the trainer's stderr sends.
+#[derive(Debug)]
+enum Message {
+    /// A progress event.
+    Event(FineTuneEvent),
+    /// The trainer closed its stderr (it has exited, or is about to).
+    Eof {
+        before: Option<f64>,
+        after: Option<f64>,
+        last_error: Option<String>,
+    },
+}
+
 /// A running fine-tune.
 #[derive(Debug)]
 pub struct FineTuneJob {
     child: Child,
-    events: Receiver<FineTuneEvent>,
+    messages: Receiver<Message>,
+    weights: PathBuf,
+    /// The trainer's output ended: validation before / after, its last error line.
+    ended: Option<(Option<f64>, Option<f64>, Option<String>)>,
     cancelled: bool,
     finished: bool,
 }
@@ -128,15 +144,16 @@ impl FineTuneJob {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", spec.arnet.display()))?;
         let stderr = child.stderr.take().expect("stderr is piped");
-        let (sender, events) = channel();
+        let (sender, messages) = channel();
         sender
-            .send(FineTuneEvent::Prepared { photos, sketches })
+            .send(Message::Event(FineTuneEvent::Prepared { photos, sketches }))
             .expect("receiver alive");
-        let weights = out.join("best.safetensors");
-        std::thread::spawn(move || read_trainer_output(BufReader::new(stderr), &sender, weights));
+        std::thread::spawn(move || read_trainer_output(BufReader::new(stderr), &sender));
         Ok(Self {
             child,
-            events,
+            messages,
+            weights: out.join("best.safetensors"),
+            ended: None,
             cancelled: false,
             finished: false,
         })
@@ -145,24 +162,40 @@ impl FineTuneJob {
     /// Events since the last call. After the trainer exits, the last one is
     /// [`FineTuneEvent::Finished`], [`FineTuneEvent::Failed`] or [`FineTuneEvent::Cancelled`].
     pub fn poll(&mut self) -> Vec<FineTuneEvent> {
-        let mut events: Vec<FineTuneEvent> = self.events.try_iter().collect();
-        if self.cancelled {
-            events.retain(|e| !matches!(e, FineTuneEvent::Failed(_)));
-        }
-        if !self.finished
-            && let Ok(Some(_)) = self.child.try_wait()
-        {
-            // The reader thread sends the outcome when the pipe closes; collect it.
-            if let Ok(last) = self.events.recv_timeout(std::time::Duration::from_secs(5)) {
-                events.push(last);
-            }
-            events.extend(self.events.try_iter());
-            self.finished = true;
-            if self.cancelled {
-                events.retain(|e| !matches!(e, FineTuneEvent::Failed(_)));
-                events.push(FineTuneEvent::Cancelled);
+        let mut events = Vec::new();
+        for message in self.messages.try_iter() {
+            match message {
+                Message::Event(event) => events.push(event),
+                Message::Eof {
+                    before,
+                    after,
+                    last_error,
+                } => self.ended = Some((before, after, last_error)),
             }
         }
+        if self.finished || self.ended.is_none() {
+            return events;
+        }
+        // The output has ended; the outcome is the exit status (never blocks: until the
+        // process is reaped, the next frame looks again).
+        let Ok(Some(status)) = self.child.try_wait() else {
+            return events;
+        };
+        self.finished = true;
+        let (before, after, last_error) = self.ended.take().expect("ended");
+        events.push(if self.cancelled {
+            FineTuneEvent::Cancelled
+        } else if status.success() && self.weights.is_file() {
+            FineTuneEvent::Finished {
+                weights: self.weights.clone(),
+                before,
+                after,
+            }
+        } else {
+            FineTuneEvent::Failed(
+                last_error.unwrap_or_else(|| format!("arnet train stopped ({status})")),
+            )
+        });
         events
     }
 
@@ -187,8 +220,10 @@ impl Drop for FineTuneJob {
     }
 }
 
-/// Turns the trainer's stderr into events; when it closes, sends the outcome.
-fn read_trainer_output(stderr: impl BufRead, sender: &Sender<FineTuneEvent>, weights: PathBuf) {
+/// Turns the trainer's stderr into events; when it closes, says so with what the outcome needs.
+/// Error lines are kept for the message only: libraries print `error:` lines that are not
+/// failures (wgpu without `XDG_RUNTIME_DIR`), so success is the exit status.
+fn read_trainer_output(stderr: impl BufRead, sender: &Sender<Message>) {
     let (mut before, mut after, mut last_error) = (None, None, None::<String>);
     for line in stderr.lines().map_while(Result::ok) {
         let event = parse_line(&line);
@@ -201,21 +236,16 @@ fn read_trainer_output(stderr: impl BufRead, sender: &Sender<FineTuneEvent>, wei
             _ => {}
         }
         if let Some(event) = event
-            && sender.send(event).is_err()
+            && sender.send(Message::Event(event)).is_err()
         {
             return;
         }
     }
-    let outcome = if weights.is_file() && last_error.is_none() {
-        FineTuneEvent::Finished {
-            weights,
-            before,
-            after,
-        }
-    } else {
-        FineTuneEvent::Failed(last_error.unwrap_or_else(|| "training stopped".into()))
-    };
-    let _ = sender.send(outcome);
+    let _ = sender.send(Message::Eof {
+        before,
+        after,
+        last_error,
+    });
 }
 
 /// One trainer line as an event: the `untrained:` line, a `progress:` step line
@@ -375,6 +405,79 @@ pub fn arnet_executable() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stand-in `arnet` (a shell script) that prints `lines`, writes OUT/best.safetensors
+    /// when `writes` and exits with `code`; returns the job's events until its outcome.
+    #[cfg(unix)]
+    fn run_fake_trainer(name: &str, lines: &[&str], writes: bool, code: i32) -> Vec<FineTuneEvent> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("arnet-fake-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let gallery = dir.join("gallery");
+        std::fs::create_dir_all(&gallery).unwrap();
+        image::RgbImage::new(8, 8)
+            .save(gallery.join("a.png"))
+            .unwrap();
+        let echo: String = lines.iter().map(|l| format!("echo '{l}' >&2\n")).collect();
+        let write = if writes {
+            "mkdir -p \"$out\" && touch \"$out/best.safetensors\"\n"
+        } else {
+            ""
+        };
+        let script = format!(
+            "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n\
+             {echo}{write}exit {code}\n"
+        );
+        let arnet = dir.join("arnet");
+        std::fs::write(&arnet, script).unwrap();
+        std::fs::set_permissions(&arnet, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut job = FineTuneJob::start(&FineTuneSpec {
+            arnet,
+            gallery,
+            dataset: None,
+            weights: dir.join("model.safetensors"),
+            run: dir.join("run"),
+            epochs: 1,
+            extra_args: Vec::new(),
+        })
+        .unwrap();
+        let mut events = Vec::new();
+        for _ in 0..500 {
+            events.extend(job.poll());
+            if job.is_finished() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        events
+    }
+
+    /// Success is the trainer's exit status, not the absence of `error:` lines (wgpu prints
+    /// one without XDG_RUNTIME_DIR even when all goes well).
+    #[cfg(unix)]
+    #[test]
+    fn the_outcome_is_the_exit_status() {
+        let ok = run_fake_trainer(
+            "ok",
+            &[
+                "error: XDG_RUNTIME_DIR is invalid or not set in the environment.",
+                "untrained: val Acc@1 10.00%  Acc@10 50.00%",
+                "epoch 1/1: loss 1.0  val Acc@1 20.00%  Acc@5 60.00%  Acc@10 90.00%  (1 s, 1.0 pairs/s)  best so far",
+            ],
+            true,
+            0,
+        );
+        assert!(
+            matches!(ok.last(), Some(FineTuneEvent::Finished { before: Some(b), after: Some(a), .. }) if *b == 10.0 && *a == 20.0),
+            "{ok:?}"
+        );
+        let failed = run_fake_trainer("failed", &["error: DATA: no photos"], false, 1);
+        assert_eq!(
+            failed.last(),
+            Some(&FineTuneEvent::Failed("error: DATA: no photos".into()))
+        );
+    }
 
     #[test]
     fn trainer_lines_become_events() {
