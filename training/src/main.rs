@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
-use arnet_training::pseudo_pairs::PseudoSketches;
+use arnet_training::pseudo_pairs::{self, PseudoSketches};
 use arnet_training::recipe::{
     AugmentedView, BackboneKind, Init, Objective, Precision, Preset, Recipe, Views,
 };
@@ -179,8 +179,17 @@ fn run_check(args: CheckArgs) -> anyhow::Result<()> {
     if !args.data.is_dir() {
         anyhow::bail!("{}: not a folder", args.data.display());
     }
-    let (report, _) = dataset::check_folder(&args.data);
+    let (report, splits) = dataset::check_folder(&args.data);
     print!("{report}");
+    if let Some(train) = splits.get(&dataset::SplitName::Train) {
+        let without = train.photos.len() - pseudo_pairs::photos_with_sketches(train);
+        if without > 0 {
+            println!(
+                "train: {without} photo(s) without a drawn sketch: `arnet train` gives them \
+                 pseudo-sketches (--pseudo-sketches auto; off leaves them out)"
+            );
+        }
+    }
     Ok(())
 }
 

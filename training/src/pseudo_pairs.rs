@@ -78,6 +78,15 @@ pub struct PseudoOptions {
     pub workers: usize,
 }
 
+/// How many photos of `split` at least one sketch refers to.
+pub fn photos_with_sketches(split: &Split) -> usize {
+    let mut has_sketch = vec![false; split.photos.len()];
+    for sketch in &split.sketches {
+        has_sketch[sketch.photo] = true;
+    }
+    has_sketch.iter().filter(|&&h| h).count()
+}
+
 /// Adds pseudo-sketches to `split` as `options` says; returns where its sketches came from.
 pub fn add(split: &mut Split, options: &PseudoOptions) -> anyhow::Result<SketchSources> {
     if options.mode == PseudoSketches::Only {

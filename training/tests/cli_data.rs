@@ -72,6 +72,7 @@ fn check_reports_every_planted_problem() {
         "00002_09.png",
         "duplicate photo stem 00003",
         "nounderscore.png",
+        "train: 1 photo(s) without a drawn sketch: `arnet train` gives them pseudo-sketches",
     ] {
         assert!(
             report.contains(expected),
