@@ -782,40 +782,20 @@ impl StateDict {
         device: &Device,
     ) -> Result<(), WeightsError> {
         let in_scope = |name: &str| scope == LoadScope::Full || name.starts_with("encoder.");
-        let mut missing = Vec::new();
-        let mut wrong_shape = Vec::new();
-        let mut used = std::collections::HashSet::new();
-        encoder.visit_params("", &mut |name, slot| {
-            if !in_scope(name) {
-                return;
-            }
-            match self.tensors.get(name) {
-                None => missing.push(name.to_string()),
-                Some(t) => {
-                    used.insert(name.to_string());
-                    let expected = slot.torch_shape();
-                    if t.shape != expected {
-                        wrong_shape.push(format!(
-                            "{name}: file has {:?}, model expects {expected:?}",
-                            t.shape
-                        ));
-                    }
-                }
-            }
-        });
-        let unexpected: Vec<&String> = self
-            .tensors
-            .keys()
-            .filter(|k| {
-                !used.contains(*k) && (scope == LoadScope::Full || k.starts_with("encoder."))
-            })
-            .collect();
-        if !(missing.is_empty() && wrong_shape.is_empty() && unexpected.is_empty()) {
+        let check = TensorCheck::of(encoder, &self.tensors, in_scope);
+        if !check.fits() {
+            let wrong_shape: Vec<String> = check
+                .wrong_shape
+                .iter()
+                .map(|(name, found, expected)| {
+                    format!("{name}: file has {found:?}, model expects {expected:?}")
+                })
+                .collect();
             let mut details = String::new();
             for (label, items) in [
-                ("missing", missing.iter().collect::<Vec<_>>()),
+                ("missing", check.missing.iter().collect::<Vec<_>>()),
                 ("wrong shape", wrong_shape.iter().collect()),
-                ("unexpected", unexpected),
+                ("unexpected", check.unexpected.iter().collect()),
             ] {
                 if !items.is_empty() {
                     let list: Vec<&str> = items.iter().map(|s| s.as_str()).collect();
@@ -848,6 +828,59 @@ impl StateDict {
             .map_err(|e| self.config_error(e.to_string()))?;
         self.apply(&mut encoder, LoadScope::Full, device)?;
         Ok(encoder)
+    }
+}
+
+/// How a module's parameters fit a file's tensors: the walk every loader does before it copies
+/// anything, so that an error can list every problem and nothing is changed on error.
+#[derive(Debug, Default)]
+pub struct TensorCheck {
+    /// Parameters (in scope) with no tensor of their name.
+    pub missing: Vec<String>,
+    /// (name, the file's shape, the module's shape) where they differ.
+    pub wrong_shape: Vec<(String, Vec<usize>, Vec<usize>)>,
+    /// Tensors (in scope) no parameter takes.
+    pub unexpected: Vec<String>,
+}
+
+impl TensorCheck {
+    /// Checks `module`'s parameters whose name is `in_scope` against `tensors` (PyTorch
+    /// names and layouts).
+    pub fn of<M: VisitParams>(
+        module: &mut M,
+        tensors: &BTreeMap<String, HostTensor>,
+        in_scope: impl Fn(&str) -> bool,
+    ) -> Self {
+        let mut check = Self::default();
+        let mut used = std::collections::HashSet::new();
+        module.visit_params("", &mut |name, slot| {
+            if !in_scope(name) {
+                return;
+            }
+            match tensors.get(name) {
+                None => check.missing.push(name.to_string()),
+                Some(t) => {
+                    used.insert(name.to_string());
+                    let expected = slot.torch_shape();
+                    if t.shape != expected {
+                        check
+                            .wrong_shape
+                            .push((name.to_string(), t.shape.clone(), expected));
+                    }
+                }
+            }
+        });
+        check.unexpected = tensors
+            .keys()
+            .filter(|k| !used.contains(*k) && in_scope(k))
+            .cloned()
+            .collect();
+        check
+    }
+
+    /// Whether every tensor fits.
+    pub fn fits(&self) -> bool {
+        self.missing.is_empty() && self.wrong_shape.is_empty() && self.unexpected.is_empty()
     }
 }
 

