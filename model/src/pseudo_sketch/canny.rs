@@ -92,7 +92,7 @@ pub fn canny_edges(photo: &RgbImage, params: &CannyParams) -> Mask {
         }
     }
     let thin = gradient_nms(&magnitude, &gx, &gy);
-    let min_pixels = ((params.min_pixels as f32 * scale).round() as usize).max(1);
+    let min_pixels = super::postprocess::scaled_pixels(params.min_pixels, scale);
     hysteresis(&thin, params.low, params.high, min_pixels)
 }
 

@@ -420,7 +420,7 @@ pub fn hed_edges(probabilities: &Map, params: &HedEdgeParams) -> Mask {
     let scale = super::postprocess::scale_for(probabilities.width, probabilities.height);
     let smooth = gaussian_blur(probabilities, params.smoothing * scale);
     let crest = ridge_nms(&smooth, params.orientation_sigma * scale, 1.01);
-    let min_pixels = ((params.min_pixels as f32 * scale).round() as usize).max(1);
+    let min_pixels = super::postprocess::scaled_pixels(params.min_pixels, scale);
     hysteresis(&crest, params.low, params.high, min_pixels)
 }
 

@@ -118,6 +118,11 @@ pub fn scale_for(width: usize, height: usize) -> f32 {
     width.min(height) as f32 / 224.0
 }
 
+/// A piece size given for 224 px, at `scale` ([`scale_for`]): at least one pixel.
+pub fn scaled_pixels(pixels: usize, scale: f32) -> usize {
+    ((pixels as f32 * scale).round() as usize).max(1)
+}
+
 /// Separable Gaussian blur (kernel radius `ceil(3 sigma)`, edge replication); `sigma <= 0` is
 /// the identity.
 pub fn gaussian_blur(map: &Map, sigma: f32) -> Map {
@@ -195,6 +200,25 @@ pub fn ridge_nms(strength: &Map, orientation_sigma: f32, margin: f32) -> Map {
         gaussian_blur(&Map::new(a.width, a.height, data), orientation_sigma)
     };
     let (jxx, jxy, jyy) = (product(&gx, &gx), product(&gx, &gy), product(&gy, &gy));
+    suppress_non_maxima(strength, margin, |i| {
+        let theta = 0.5 * (2.0 * jxy.data[i]).atan2(jxx.data[i] - jyy.data[i]);
+        (theta.cos(), theta.sin())
+    })
+}
+
+/// Canny's non-maximum suppression: `magnitude` is kept where it is at least its two
+/// neighbours one pixel along the gradient `(gx, gy)` (bilinear samples), else 0.
+pub fn gradient_nms(magnitude: &Map, gx: &Map, gy: &Map) -> Map {
+    suppress_non_maxima(magnitude, 1.0, |i| {
+        let value = magnitude.data[i];
+        (gx.data[i] / value, gy.data[i] / value)
+    })
+}
+
+/// The non-maximum suppression both methods share: a positive `strength` is kept where
+/// `strength * margin` is at least its two bilinear samples one pixel either way along the
+/// unit direction `normal(index)`, else 0.
+fn suppress_non_maxima(strength: &Map, margin: f32, normal: impl Fn(usize) -> (f32, f32)) -> Map {
     let mut out = Map::zeros(strength.width, strength.height);
     for y in 0..strength.height {
         for x in 0..strength.width {
@@ -203,34 +227,10 @@ pub fn ridge_nms(strength: &Map, orientation_sigma: f32, margin: f32) -> Map {
             if value <= 0.0 {
                 continue;
             }
-            let theta = 0.5 * (2.0 * jxy.data[i]).atan2(jxx.data[i] - jyy.data[i]);
-            let (nx, ny) = (theta.cos(), theta.sin());
+            let (nx, ny) = normal(i);
             let (xf, yf) = (x as f32, y as f32);
-            let before = strength.sample(xf - nx, yf - ny);
-            let after = strength.sample(xf + nx, yf + ny);
-            if value * margin >= before && value * margin >= after {
-                out.data[i] = value;
-            }
-        }
-    }
-    out
-}
-
-/// Canny's non-maximum suppression: `magnitude` is kept where it is at least its two
-/// neighbours one pixel along the gradient `(gx, gy)` (bilinear samples), else 0.
-pub fn gradient_nms(magnitude: &Map, gx: &Map, gy: &Map) -> Map {
-    let mut out = Map::zeros(magnitude.width, magnitude.height);
-    for y in 0..magnitude.height {
-        for x in 0..magnitude.width {
-            let i = y * magnitude.width + x;
-            let value = magnitude.data[i];
-            if value <= 0.0 {
-                continue;
-            }
-            let (nx, ny) = (gx.data[i] / value, gy.data[i] / value);
-            let (xf, yf) = (x as f32, y as f32);
-            if value >= magnitude.sample(xf - nx, yf - ny)
-                && value >= magnitude.sample(xf + nx, yf + ny)
+            if value * margin >= strength.sample(xf - nx, yf - ny)
+                && value * margin >= strength.sample(xf + nx, yf + ny)
             {
                 out.data[i] = value;
             }
