@@ -64,15 +64,19 @@ pub enum ParamSlot<'a> {
 
 impl ParamSlot<'_> {
     /// The shape PyTorch gives this parameter.
+    ///
+    /// Read with `lazy_shape`, which leaves a freshly built parameter uninitialised: loading a
+    /// file then never draws a random initialisation it would throw away (time, and numbers
+    /// taken from Burn's process-wide generator that a training run in the same process uses).
     pub fn torch_shape(&self) -> Vec<usize> {
         match self {
-            Self::Rank1(p) => p.dims().to_vec(),
+            Self::Rank1(p) => p.lazy_shape().to_vec(),
             Self::LinearWeight(p) => {
-                let [d_in, d_out] = p.dims();
-                vec![d_out, d_in]
+                let dims = p.lazy_shape();
+                vec![dims[1], dims[0]]
             }
-            Self::Rank3(p) => p.dims().to_vec(),
-            Self::Rank4(p) => p.dims().to_vec(),
+            Self::Rank3(p) => p.lazy_shape().to_vec(),
+            Self::Rank4(p) => p.lazy_shape().to_vec(),
         }
     }
 
@@ -233,4 +237,27 @@ pub fn expected_shapes<M: VisitParams>(module: &mut M) -> Vec<(String, Vec<usize
         out.push((name.to_string(), slot.torch_shape()))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Backend;
+    use burn::nn::LinearConfig;
+
+    /// Loading checks every shape before it copies a value; reading a shape must not run the
+    /// random initialisation that the loaded value replaces.
+    #[test]
+    fn reading_shapes_leaves_a_new_module_uninitialised() {
+        let device = Backend::Cpu.device().unwrap();
+        let mut linear = LinearConfig::new(3, 2).init(&device);
+        assert!(!linear.weight.is_initialized());
+        let shapes = expected_shapes(&mut linear);
+        assert_eq!(
+            shapes,
+            [("weight".into(), vec![2, 3]), ("bias".into(), vec![2])]
+        );
+        assert!(!linear.weight.is_initialized());
+        assert!(!linear.bias.as_ref().unwrap().is_initialized());
+    }
 }

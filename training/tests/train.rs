@@ -93,12 +93,17 @@ fn options(out: &Path, recipe: Recipe, epochs: usize, resume: bool) -> TrainOpti
     }
 }
 
-/// Burn's CPU generator (MSTR dropout) is process-global: runs of parallel tests would draw
-/// from it in turns, so training runs in this file take turns.
+/// Burn's CPU generator (weight initialisation, MSTR dropout) is process-global: a test that
+/// builds or trains a model while another trains would take numbers from the other's sequence
+/// (CI once saw a resumed run differ by 4e-4 that way). So every test that uses Burn in this
+/// process holds its turn for its whole body; tests that run `arnet` as a child process don't.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn run(out: &Path, recipe: Recipe, epochs: usize, resume: bool) -> TrainSummary {
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     train(&options(out, recipe, epochs, resume)).unwrap()
 }
 
@@ -114,6 +119,7 @@ fn embeddings(pair: &ArnetPair, device: &Device) -> Vec<Vec<f32>> {
 /// The loss falls and every output file is written.
 #[test]
 fn training_lowers_the_loss_and_writes_its_outputs() {
+    let _turn = turn();
     let out = scratch("learns");
     let summary = run(&out, tiny_recipe(), 8, false);
     let losses: Vec<f64> = summary.history.iter().filter_map(|m| m.loss).collect();
@@ -151,7 +157,7 @@ fn training_lowers_the_loss_and_writes_its_outputs() {
 fn mixed_precision_training_learns_and_saves_f32_weights() {
     let out = scratch("bf16");
     let result = {
-        let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let _turn = turn();
         Command::new(env!("CARGO_BIN_EXE_arnet"))
             .args(["train", "--data", data().to_str().unwrap(), "--out"])
             .arg(&out)
@@ -244,7 +250,7 @@ fn small_recipe(patch_norm: bool) -> Recipe {
 
 fn train_small(name: &str, patch_norm: bool) -> TrainSummary {
     let out = scratch(name);
-    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn();
     let summary = train(&TrainOptions {
         data: retrieval_data().to_path_buf(),
         ..options(&out, small_recipe(patch_norm), 15, false)
@@ -295,6 +301,7 @@ fn without_the_patch_norm_the_same_recipe_collapses() {
 
 #[test]
 fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
+    let _turn = turn();
     let (straight, resumed) = (scratch("straight"), scratch("resumed"));
     // MSTR included: its dropout draws from Burn's generator, re-seeded per epoch.
     let recipe = Recipe {
@@ -346,6 +353,7 @@ fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
 
 #[test]
 fn a_saved_checkpoint_reloads_to_identical_embeddings() {
+    let _turn = turn();
     let out = scratch("reload");
     let summary = run(&out, tiny_recipe(), 1, false);
     let device = Backend::Cpu.device().unwrap();
@@ -370,6 +378,7 @@ fn a_saved_checkpoint_reloads_to_identical_embeddings() {
 
 #[test]
 fn resume_refuses_what_it_cannot_continue() {
+    let _turn = turn();
     let out = scratch("refuse");
     let error = train(&options(&out, tiny_recipe(), 1, true)).unwrap_err();
     assert!(
@@ -390,6 +399,7 @@ fn resume_refuses_what_it_cannot_continue() {
 
 #[test]
 fn ablation_objectives_train() {
+    let _turn = turn();
     for (name, recipe) in [
         (
             "triplet",
@@ -577,7 +587,7 @@ fn a_photos_only_folder_trains_on_pseudo_sketches_and_beats_its_untrained_start(
         ..small_recipe(true)
     };
     let summary = {
-        let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let _turn = turn();
         train(&TrainOptions {
             data: data.clone(),
             pseudo_method: Some(Method::Canny),
