@@ -358,12 +358,7 @@ impl QueryThread {
         let cancel = Arc::new(AtomicBool::new(false));
         self.index_cancel = cancel.clone();
         let photo_encoder = model.photo.clone();
-        let settings = IndexSettings {
-            cache_dir: self.cache_dir.clone(),
-            model_id: model.model_id.clone(),
-            batch_size: 16,
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let settings = IndexSettings::new(self.cache_dir.clone(), model.model_id.clone());
         let device = device.clone();
         let outbox = self.outbox.clone();
         let loopback = self.loopback.clone();
@@ -438,7 +433,8 @@ impl QueryThread {
             .target
             .as_deref()
             .and_then(|t| gallery.position(t))
-            .map(|i| gallery.embeddings.rank_of(&embedding, i) + 1);
+            .and_then(|i| gallery.rank_of(&embedding, i))
+            .map(|rank| rank + 1);
         self.outbox.send(Event::Results(QueryResults {
             id: query.id,
             hits,

@@ -110,13 +110,19 @@ impl EmbeddingMatrix {
                 score: dot(&query, self.row(index)),
             })
             .collect();
-        hits.sort_by(|a, b| {
+        let best_first = |a: &Hit, b: &Hit| {
             b.score
                 .partial_cmp(&a.score)
                 .unwrap_or(Ordering::Equal)
                 .then(a.index.cmp(&b.index))
-        });
+        };
+        // Partition around the k-th best (linear), then sort only those k: the same order as
+        // sorting everything (the comparison is total), without sorting a large gallery.
+        if k > 0 && k < hits.len() {
+            hits.select_nth_unstable_by(k - 1, best_first);
+        }
         hits.truncate(k);
+        hits.sort_by(best_first);
         hits
     }
 

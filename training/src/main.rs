@@ -1,5 +1,7 @@
 //! `arnet`: the headless command line of ARNet Sketch.
 
+mod index_progress;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -78,16 +80,33 @@ impl RunArgs {
     }
 }
 
+/// How a gallery's embeddings are stored and searched (shared by `index` and `search`).
+#[derive(clap::Args, Debug)]
+struct StoreArgs {
+    /// Precision of the stored embeddings: f32, or f16 (half the disk and memory; a change
+    /// converts the store without re-embedding).
+    #[arg(long, default_value = "f32")]
+    storage: arnet_model::gallery::Storage,
+    /// Galleries up to this many photos are searched exactly; larger ones through the
+    /// store's HNSW graph (approximate; see README for the measured recall).
+    #[arg(long, default_value_t = arnet_model::gallery::EXACT_SEARCH_UP_TO)]
+    exact_up_to: usize,
+}
+
 impl ModelArgs {
     /// How `index` and `search` index a gallery: the app's cache, this model's identity.
-    fn index_settings(&self) -> anyhow::Result<arnet_model::gallery::IndexSettings> {
+    fn index_settings(
+        &self,
+        store: &StoreArgs,
+    ) -> anyhow::Result<arnet_model::gallery::IndexSettings> {
         use arnet_model::gallery;
+        let model_id = gallery::model_identity(&self.weights, self.run.heads)
+            .with_context(|| format!("{}", self.weights.display()))?;
         Ok(gallery::IndexSettings {
-            cache_dir: gallery::default_cache_dir(),
-            model_id: gallery::model_identity(&self.weights, self.run.heads)
-                .with_context(|| format!("{}", self.weights.display()))?,
             batch_size: self.run.batch_size,
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            storage: store.storage,
+            exact_up_to: store.exact_up_to,
+            ..gallery::IndexSettings::new(gallery::default_cache_dir(), model_id)
         })
     }
 
@@ -170,6 +189,8 @@ struct SearchArgs {
     /// Print one JSON object per sketch instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Sketches to search with.
     #[arg(required = true)]
     sketches: Vec<PathBuf>,
@@ -279,7 +300,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         .map(|p| load_model_input(p, size))
         .collect::<Result<Vec<_>, _>>()?;
     // The gallery goes through the index and its cache, shared with the app and `arnet index`.
-    let settings = args.model.index_settings()?;
+    let settings = args.model.index_settings(&args.store)?;
     let index =
         gallery::index_gallery(&args.gallery, &pair.photo, &device, &settings, &mut |_| {
             true
@@ -295,7 +316,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         anyhow::bail!("{}: no readable photos", args.gallery.display());
     }
     let usable = &index.photos;
-    let gallery = &index.embeddings;
+    let gallery = &index;
     let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.run.batch_size, &device);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -639,6 +660,8 @@ struct IndexArgs {
     /// End with one JSON line: {"indexed", "cached", "skipped": [{"path", "reason"}]}.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 fn run_index(args: IndexArgs) -> anyhow::Result<()> {
@@ -647,22 +670,16 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         anyhow::bail!("{}: not a folder", args.gallery.display());
     }
     let (photo_encoder, device) = args.model.load_photo_encoder()?;
-    let settings = args.model.index_settings()?;
-    let mut last_report = std::time::Instant::now();
-    let mut progress = |p: gallery::Progress| {
-        if last_report.elapsed().as_secs_f32() > 1.0 || p.done == p.total {
-            eprintln!("indexed {}/{}", p.done, p.total);
-            last_report = std::time::Instant::now();
-        }
-        true
-    };
+    let settings = args.model.index_settings(&args.store)?;
+    let mut progress = index_progress::IndexProgress::new();
     let index = gallery::index_gallery(
         &args.gallery,
         &photo_encoder,
         &device,
         &settings,
-        &mut progress,
+        &mut |p| progress.update(p),
     )?;
+    progress.finish();
     for skipped in &index.skipped {
         eprintln!(
             "warning: skipped {}: {}",
@@ -686,11 +703,16 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&line)?);
     } else {
         println!(
-            "{}: {} photos indexed ({} from the cache), {} skipped",
+            "{}: {} photos indexed ({} from the cache), {} skipped; searched {}",
             args.gallery.display(),
             index.photos.len(),
             index.cached,
-            index.skipped.len()
+            index.skipped.len(),
+            if index.is_approximate() {
+                "through the HNSW graph (approximate)"
+            } else {
+                "exactly"
+            }
         );
     }
     Ok(())

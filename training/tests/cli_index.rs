@@ -35,6 +35,15 @@ fn photo(path: &Path, shade: u8) {
 }
 
 fn index(cache: &Path, weights: &Path, gallery: &Path) -> (Output, serde_json::Value) {
+    index_with(cache, weights, gallery, &[])
+}
+
+fn index_with(
+    cache: &Path,
+    weights: &Path,
+    gallery: &Path,
+    extra: &[&str],
+) -> (Output, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
         .env("ARNET_CACHE_DIR", cache)
         .args(["index", "--weights"])
@@ -42,6 +51,7 @@ fn index(cache: &Path, weights: &Path, gallery: &Path) -> (Output, serde_json::V
         .arg("--gallery")
         .arg(gallery)
         .arg("--json")
+        .args(extra)
         .output()
         .unwrap();
     let last = String::from_utf8_lossy(&out.stdout)
@@ -74,6 +84,11 @@ fn index_reuses_the_cache_and_follows_added_changed_removed_and_broken_files() {
     );
     assert_eq!(json["indexed"], 6);
     assert_eq!(json["cached"], 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("indexed 7/7 (") && stderr.contains(" photos/s, 0m00s left)"),
+        "the last progress line gives the rate: {stderr}"
+    );
     let skipped = json["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 1, "{json}");
     assert!(skipped[0]["path"].as_str().unwrap().ends_with("broken.jpg"));
@@ -120,6 +135,110 @@ fn index_reuses_the_cache_and_follows_added_changed_removed_and_broken_files() {
     );
     let (_, json) = index(&cache, &weights, &gallery);
     assert_eq!(json["cached"], 6, "the rebuilt cache is used");
+
+    // A vector file that is not the committed one (same name, other bytes) is not trusted.
+    // The newest vector file is this model's, just rebuilt (the other model's is corrupt).
+    let vectors = walk(&cache)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "usearch"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .unwrap();
+    let mut bytes = std::fs::read(&vectors).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&vectors, &bytes).unwrap();
+    let (out, json) = index(&cache, &weights, &gallery);
+    assert!(out.status.success());
+    assert_eq!(json["cached"], 0, "a truncated vector file is rebuilt");
+
+    // Another storage precision converts what is stored: nothing is embedded again.
+    let (out, json) = index_with(&cache, &weights, &gallery, &["--storage", "f16"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        (json["indexed"].as_u64(), json["cached"].as_u64()),
+        (Some(6), Some(6))
+    );
+    let usearch_files = walk(vectors.parent().unwrap())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "usearch"))
+        .count();
+    assert_eq!(usearch_files, 1, "superseded vector files are removed");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `search` ranks a small gallery the same through the HNSW graph (`--exact-up-to 0`) as by
+/// the exact scan, and f16 storage changes scores by no more than its rounding.
+#[test]
+fn search_through_the_graph_agrees_with_the_exact_scan_on_a_small_gallery() {
+    let dir = scratch("graph");
+    let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
+    tiny_weights(&weights, 3);
+    std::fs::create_dir_all(&gallery).unwrap();
+    for i in 0..12u8 {
+        photo(&gallery.join(format!("p{i:02}.png")), i * 20);
+    }
+    let sketch = dir.join("sketch.png");
+    photo(&sketch, 90);
+    let search = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
+            .env("ARNET_CACHE_DIR", &cache)
+            .args(["search", "--weights"])
+            .arg(&weights)
+            .arg("--gallery")
+            .arg(&gallery)
+            .arg("--json")
+            .args(extra)
+            .arg(&sketch)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        line["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["path"].as_str().unwrap().to_string(),
+                    r["score"].as_f64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let exact = search(&["--top", "12"]);
+    assert_eq!(exact.len(), 12);
+    let exact_score: std::collections::HashMap<&str, f64> =
+        exact.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let graph = search(&["--top", "5", "--exact-up-to", "0"]);
+    assert_eq!(graph.len(), 5);
+    for ((path, score), (exact_path, expected)) in graph.iter().zip(&exact) {
+        assert_eq!(
+            path, exact_path,
+            "the graph of 12 photos finds the exact top 5"
+        );
+        assert!(
+            (score - expected).abs() < 1e-5,
+            "{path}: {score} vs {expected}"
+        );
+    }
+    // f16 storage may swap photos whose scores differ by less than its rounding.
+    let half = search(&["--top", "5", "--exact-up-to", "0", "--storage", "f16"]);
+    assert_eq!(half.len(), 5);
+    for (path, score) in &half {
+        let expected = exact_score[path.as_str()];
+        assert!(
+            (score - expected).abs() < 2e-3,
+            "{path}: {score} vs {expected}"
+        );
+    }
+    assert!(half.windows(2).all(|w| w[0].1 >= w[1].1), "best first");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -1,0 +1,510 @@
+//! The gallery index: every photo of a folder embedded by the photo encoder, kept on disk.
+//!
+//! Shared by the app and `arnet index`, so both use (and fill) the same store.
+//!
+//! # Store and invalidation
+//! One store per (gallery folder, model): `CACHE/galleries/<hash of the folder path>/<model
+//! id>/` (see [`manifest`], [`store`] and docs/gallery-store.md), where the model id is a hash of the weight
+//! file's bytes and the head count ([`model_identity`]). A different model therefore never
+//! reads another model's embeddings. Each photo is keyed by its path relative to the folder,
+//! its size and its modification time: an entry is reused only when all three match, so a
+//! changed file is re-embedded, an added one embedded, a removed one dropped. Unreadable
+//! images are not stored (they are listed every time, with the reason). A store that does not
+//! parse (truncated, foreign, older version) is ignored and rebuilt. Updates are committed
+//! atomically, also when indexing is cancelled, so the work done so far is kept.
+//!
+//! # Search
+//! A gallery of up to [`IndexSettings::exact_up_to`] photos is read into memory and searched
+//! exactly; a larger one stays memory-mapped and is searched through the store's HNSW graph
+//! (approximate; the default switch point [`EXACT_SEARCH_UP_TO`] is measured by the
+//! `gallery_scale` bench, see README).
+
+mod files;
+mod identity;
+mod manifest;
+mod store;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
+
+pub use files::{
+    FileKey, IMAGE_EXTENSIONS, Skipped, is_image_path, list_images, photo_stem_of_sketch,
+};
+pub use identity::{default_cache_dir, model_identity, store_dir};
+pub use manifest::{Entry, Manifest, read_manifest, write_manifest};
+pub use store::{EXPANSION_SEARCH, OpenMode, Storage, VectorStore};
+
+use crate::embed::{embed_inputs, input_size};
+use crate::encoder::ArnetEncoder;
+use crate::parallel::parallel_map;
+use crate::preprocess::load_model_input;
+use crate::retrieval::{EmbeddingMatrix, Hit};
+
+/// Largest gallery searched exactly by default. Measured by the `gallery_scale` bench on
+/// the 2-core development machine: exact top-10 over 512-d embeddings takes 2.2 ms at 10,000,
+/// 11 ms at 50,000 (about what a live refresh can spend), 22 ms at 100,000 and 230 ms at a
+/// million, where the HNSW graph answers in 5 ms at recall@10 0.977.
+pub const EXACT_SEARCH_UP_TO: usize = 50_000;
+
+/// Why a gallery could not be indexed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum GalleryError {
+    /// The folder cannot be listed.
+    #[error("{path}: cannot read the gallery folder: {source}")]
+    Unreadable {
+        /// The folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Indexing was cancelled (the store keeps what was done).
+    #[error("indexing cancelled")]
+    Cancelled,
+}
+
+/// Progress of an indexing run, reported after each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Photos handled so far (from the store, embedded or skipped).
+    pub done: usize,
+    /// Photos in the folder.
+    pub total: usize,
+    /// Photos embedded so far in this run.
+    pub embedded: usize,
+    /// Time spent embedding so far in this run (decoding included).
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Photos embedded per second in this run.
+    pub fn rate(&self) -> Option<f64> {
+        let seconds = self.elapsed.as_secs_f64();
+        (self.embedded > 0 && seconds > 0.0).then(|| self.embedded as f64 / seconds)
+    }
+
+    /// Time left at the current rate.
+    pub fn remaining(&self) -> Option<Duration> {
+        let rate = self.rate()?;
+        Some(Duration::from_secs_f64(
+            self.total.saturating_sub(self.done) as f64 / rate,
+        ))
+    }
+}
+
+/// How a gallery is searched.
+#[derive(Debug)]
+enum Search {
+    /// Every embedding in memory, ranked exactly.
+    Exact(EmbeddingMatrix),
+    /// Embeddings in the store (memory-mapped when unchanged), ranked through its graph.
+    Approximate {
+        store: VectorStore,
+        position_of: HashMap<u64, usize>,
+    },
+}
+
+/// An indexed gallery: the usable photos and how to search them.
+#[derive(Debug)]
+pub struct GalleryIndex {
+    /// The folder.
+    pub root: PathBuf,
+    /// Usable photos; [`Hit::index`] is a position in this list.
+    pub photos: Vec<PathBuf>,
+    /// Files that could not be used.
+    pub skipped: Vec<Skipped>,
+    /// How many photos were reused from the store.
+    pub cached: usize,
+    search: Search,
+}
+
+impl GalleryIndex {
+    /// The `k` photos most similar to a sketch embedding (normalised here), best first.
+    pub fn top_k(&self, query: &[f32], k: usize) -> Vec<Hit> {
+        match &self.search {
+            Search::Exact(matrix) => matrix.top_k(query, k),
+            Search::Approximate { store, position_of } => store
+                .search(query, k)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(id, score)| {
+                    let index = *position_of.get(&id)?;
+                    Some(Hit { index, score })
+                })
+                .collect(),
+        }
+    }
+
+    /// Rank (0 = best) of photo `target` for `query`, where the gallery is searched exactly;
+    /// `None` for a gallery searched through the graph (ranking all of it would cost a scan).
+    pub fn rank_of(&self, query: &[f32], target: usize) -> Option<usize> {
+        match &self.search {
+            Search::Exact(matrix) => Some(matrix.rank_of(query, target)),
+            Search::Approximate { .. } => None,
+        }
+    }
+
+    /// The store searched through its graph; `None` for a gallery searched exactly.
+    pub fn graph(&self) -> Option<&VectorStore> {
+        match &self.search {
+            Search::Exact(_) => None,
+            Search::Approximate { store, .. } => Some(store),
+        }
+    }
+
+    /// Whether searches go through the HNSW graph (approximate) rather than a full scan.
+    pub fn is_approximate(&self) -> bool {
+        matches!(self.search, Search::Approximate { .. })
+    }
+
+    /// Number of usable photos.
+    pub fn len(&self) -> usize {
+        self.photos.len()
+    }
+
+    /// Whether no photo is usable.
+    pub fn is_empty(&self) -> bool {
+        self.photos.is_empty()
+    }
+
+    /// Index of `photo` in [`GalleryIndex::photos`].
+    pub fn position(&self, photo: &Path) -> Option<usize> {
+        self.photos.iter().position(|p| p == photo)
+    }
+
+    /// Opens the stored index of `gallery` without looking at the folder (no listing, no
+    /// file dates): what was indexed last, ready to search. `None` when nothing usable is
+    /// stored for this model (`dim` wide, stored as `settings.storage`).
+    pub fn open_stored(gallery: &Path, dim: usize, settings: &IndexSettings) -> Option<Self> {
+        let dir = store_dir(&settings.cache_dir, gallery, &settings.model_id);
+        let manifest = read_manifest(&dir, &settings.model_id)
+            .filter(|m| m.dim == dim && m.storage == settings.storage)?;
+        let store = manifest.open_vectors(&dir, OpenMode::View).ok()?;
+        let (photos, ids): (Vec<PathBuf>, Vec<u64>) = manifest
+            .entries
+            .iter()
+            .map(|e| (gallery.join(&e.key.path), e.id))
+            .unzip();
+        let search = search_for(store, &ids, settings.exact_up_to)?;
+        Some(Self {
+            root: gallery.to_path_buf(),
+            photos,
+            skipped: Vec::new(),
+            cached: ids.len(),
+            search,
+        })
+    }
+}
+
+/// Exact search (vectors read into memory) up to `exact_up_to` photos, else the store's graph.
+/// `None` when a vector is missing from the store.
+fn search_for(store: VectorStore, ids: &[u64], exact_up_to: usize) -> Option<Search> {
+    if ids.len() <= exact_up_to {
+        let mut matrix = EmbeddingMatrix::new(store.dim());
+        for &id in ids {
+            matrix.push(&store.get(id)?);
+        }
+        Some(Search::Exact(matrix))
+    } else {
+        if store.len() != ids.len() {
+            return None;
+        }
+        let position_of = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        Some(Search::Approximate { store, position_of })
+    }
+}
+
+/// How to index.
+#[derive(Debug, Clone)]
+pub struct IndexSettings {
+    /// Cache folder (see [`default_cache_dir`]).
+    pub cache_dir: PathBuf,
+    /// Identity of the model (see [`model_identity`]).
+    pub model_id: String,
+    /// Photos embedded per forward pass.
+    pub batch_size: usize,
+    /// Threads decoding images.
+    pub workers: usize,
+    /// Precision of the stored embeddings (changing it converts the store, no re-embedding).
+    pub storage: Storage,
+    /// Galleries up to this size are searched exactly, larger ones through the graph.
+    pub exact_up_to: usize,
+}
+
+impl IndexSettings {
+    /// Settings with the defaults: batches of 16, one decoding thread per core, f32 storage,
+    /// exact search up to [`EXACT_SEARCH_UP_TO`] photos.
+    pub fn new(cache_dir: PathBuf, model_id: String) -> Self {
+        Self {
+            cache_dir,
+            model_id,
+            batch_size: 16,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            storage: Storage::F32,
+            exact_up_to: EXACT_SEARCH_UP_TO,
+        }
+    }
+}
+
+/// The store as found at the start of a run: which files it already holds.
+struct Previous {
+    store: Option<VectorStore>,
+    next_id: u64,
+    /// Stored file key -> id, for the files still to be matched.
+    ids: HashMap<FileKey, u64>,
+}
+
+fn previous_store(dir: &Path, manifest: Option<Manifest>, unchanged: bool) -> Previous {
+    let empty = Previous {
+        store: None,
+        next_id: 0,
+        ids: HashMap::new(),
+    };
+    let Some(manifest) = manifest else {
+        return empty;
+    };
+    let mode = if unchanged {
+        OpenMode::View
+    } else {
+        OpenMode::Load
+    };
+    match manifest.open_vectors(dir, mode) {
+        Ok(store) => Previous {
+            store: Some(store),
+            next_id: manifest.next_id,
+            ids: manifest
+                .entries
+                .into_iter()
+                .map(|e| (e.key, e.id))
+                .collect(),
+        },
+        // A manifest whose vector file is gone, broken or disagrees: nothing is reusable.
+        Err(_) => Previous {
+            next_id: manifest.next_id,
+            ..empty
+        },
+    }
+}
+
+/// Indexes `gallery` with the photo encoder, reusing and updating its store.
+///
+/// `progress` is called after each batch; returning `false` cancels (what was embedded so far
+/// is saved). Unreadable images are skipped and listed, never fatal. Decoding the next batch
+/// overlaps embedding the current one.
+pub fn index_gallery(
+    gallery: &Path,
+    encoder: &ArnetEncoder,
+    device: &Device,
+    settings: &IndexSettings,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<GalleryIndex, GalleryError> {
+    let files = list_images(gallery).map_err(|source| GalleryError::Unreadable {
+        path: gallery.to_path_buf(),
+        source,
+    })?;
+    let dir = store_dir(&settings.cache_dir, gallery, &settings.model_id);
+    let dim = encoder.mlp_head.weight.dims()[1];
+    let mut skipped = Vec::new();
+    let mut keyed: Vec<(PathBuf, FileKey)> = Vec::new();
+    for path in files {
+        match files::file_key(gallery, &path) {
+            Ok(key) => keyed.push((path, key)),
+            Err(e) => skipped.push(Skipped {
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let manifest = read_manifest(&dir, &settings.model_id).filter(|m| m.dim == dim);
+    // Whether the folder is exactly what the store holds: then the store is only viewed.
+    let unchanged = manifest.as_ref().is_some_and(|m| {
+        m.storage == settings.storage
+            && m.entries.len() == keyed.len()
+            && m.entries
+                .iter()
+                .zip(&keyed)
+                .all(|(e, (_, key))| &e.key == key)
+    });
+    let mut previous = previous_store(&dir, manifest, unchanged);
+    let mut ids: Vec<Option<u64>> = keyed
+        .iter()
+        .map(|(_, key)| previous.ids.remove(key))
+        .collect();
+    if let Some(store) = &previous.store {
+        ids.iter_mut()
+            .for_each(|id| *id = id.filter(|&i| store.contains(i)));
+    }
+    let mut changed = !unchanged;
+    let mut store = match previous.store.take() {
+        Some(old) if old.storage() == settings.storage => old,
+        Some(old) => {
+            // Another precision asked for: convert what is stored, without re-embedding.
+            let mut converted = VectorStore::new(dim, settings.storage).map_err(unreadable)?;
+            for id in ids.iter_mut() {
+                *id = id.and_then(|i| {
+                    old.get(i)
+                        .and_then(|v| converted.add(i, &v).ok())
+                        .map(|()| i)
+                });
+            }
+            converted
+        }
+        None => {
+            ids.iter_mut().for_each(|id| *id = None);
+            VectorStore::new(dim, settings.storage).map_err(unreadable)?
+        }
+    };
+    for (_, stale) in previous.ids.drain() {
+        let _ = store.remove(stale);
+    }
+    let mut next_id = previous.next_id;
+    let cached = ids.iter().filter(|id| id.is_some()).count();
+    let total = keyed.len() + skipped.len();
+    let mut done = cached + skipped.len();
+    let todo: Vec<usize> = (0..keyed.len()).filter(|&i| ids[i].is_none()).collect();
+    let started = Instant::now();
+    let mut embedded = 0;
+    let mut report = |done, embedded| {
+        progress(Progress {
+            done,
+            total,
+            embedded,
+            elapsed: started.elapsed(),
+        })
+    };
+    let mut cancelled = !report(done, 0);
+    let size = input_size(encoder);
+    let paths: Vec<&Path> = keyed.iter().map(|(p, _)| p.as_path()).collect();
+    let stop = AtomicBool::new(cancelled);
+    std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel(1);
+        let (paths, stop) = (&paths, &stop);
+        let chunks = todo.chunks(settings.batch_size.max(1));
+        scope.spawn(move || {
+            for chunk in chunks {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let decoded = parallel_map(chunk.len(), settings.workers, |k| {
+                    load_model_input(paths[chunk[k]], size).map_err(|e| e.to_string())
+                });
+                if sender.send((chunk, decoded)).is_err() {
+                    break;
+                }
+            }
+        });
+        for (chunk, decoded) in batches {
+            if cancelled {
+                break;
+            }
+            let mut inputs = Vec::new();
+            let mut owners = Vec::new();
+            for (&i, result) in chunk.iter().zip(decoded) {
+                match result {
+                    Ok(input) => {
+                        inputs.push(input);
+                        owners.push(i);
+                    }
+                    Err(reason) => skipped.push(Skipped {
+                        path: keyed[i].0.clone(),
+                        reason,
+                    }),
+                }
+            }
+            let rows = embed_inputs(encoder, &inputs, inputs.len().max(1), device);
+            for (i, row) in owners.into_iter().zip(rows) {
+                if store.add(next_id, &row).is_ok() {
+                    ids[i] = Some(next_id);
+                    next_id += 1;
+                    embedded += 1;
+                    changed = true;
+                }
+            }
+            done += chunk.len();
+            cancelled = !report(done, embedded);
+            stop.store(cancelled, Ordering::Relaxed);
+        }
+    });
+    if changed {
+        // Best effort: an unwritable store only costs time next run.
+        let _ = commit(&dir, settings, dim, next_id, &store, &keyed, &ids);
+    }
+    if cancelled {
+        return Err(GalleryError::Cancelled);
+    }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let (photos, kept): (Vec<PathBuf>, Vec<u64>) = keyed
+        .into_iter()
+        .zip(ids)
+        .filter_map(|((path, _), id)| Some((path, id?)))
+        .unzip();
+    let search = match search_for(store, &kept, settings.exact_up_to) {
+        Some(search) => search,
+        None => Search::Exact(EmbeddingMatrix::new(dim)),
+    };
+    Ok(GalleryIndex {
+        root: gallery.to_path_buf(),
+        photos,
+        skipped,
+        cached,
+        search,
+    })
+}
+
+fn unreadable(source: std::io::Error) -> GalleryError {
+    GalleryError::Unreadable {
+        path: PathBuf::from("vector store"),
+        source,
+    }
+}
+
+/// Saves `store` under a new generation name, then the manifest naming it (the commit), then
+/// removes the vector files no manifest names any more.
+fn commit(
+    dir: &Path,
+    settings: &IndexSettings,
+    dim: usize,
+    next_id: u64,
+    store: &VectorStore,
+    keyed: &[(PathBuf, FileKey)],
+    ids: &[Option<u64>],
+) -> std::io::Result<()> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let vectors_file = format!("vectors-{nanos:x}-{}.usearch", std::process::id());
+    store.save(&dir.join(&vectors_file))?;
+    let manifest = Manifest {
+        model_id: settings.model_id.clone(),
+        dim,
+        storage: store.storage(),
+        vectors_file: vectors_file.clone(),
+        vectors_bytes: std::fs::metadata(dir.join(&vectors_file))?.len(),
+        next_id,
+        entries: keyed
+            .iter()
+            .zip(ids)
+            .filter_map(|((_, key), id)| {
+                Some(Entry {
+                    id: (*id)?,
+                    key: key.clone(),
+                })
+            })
+            .collect(),
+    };
+    write_manifest(dir, &manifest)?;
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Superseded vector files, and the temporary files of saves that never finished.
+        let vectors = name.trim_start_matches('.').starts_with("vectors-");
+        if vectors && name.contains(".usearch") && name != vectors_file {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    // The single-file cache of earlier versions, beside the store folder.
+    let _ = std::fs::remove_file(dir.with_extension("idx"));
+    Ok(())
+}
