@@ -61,6 +61,14 @@ pub enum GalleryError {
         /// The cause.
         source: std::io::Error,
     },
+    /// An empty vector store could not be created (out of memory, or a zero width).
+    #[error("{path}: cannot create the gallery store: {source}")]
+    Store {
+        /// The store folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// Indexing was cancelled (the store keeps what was done).
     #[error("indexing cancelled")]
     Cancelled,
@@ -307,6 +315,10 @@ pub fn index_gallery(
     })?;
     let dir = store_dir(&settings.cache_dir, gallery, &settings.model_id);
     let dim = encoder.mlp_head.weight.dims()[1];
+    let store_error = |source| GalleryError::Store {
+        path: dir.clone(),
+        source,
+    };
     let mut skipped = Vec::new();
     let mut keyed: Vec<(PathBuf, FileKey)> = Vec::new();
     for path in files {
@@ -342,7 +354,7 @@ pub fn index_gallery(
         Some(old) if old.storage() == settings.storage => old,
         Some(old) => {
             // Another precision asked for: convert what is stored, without re-embedding.
-            let mut converted = VectorStore::new(dim, settings.storage).map_err(unreadable)?;
+            let mut converted = VectorStore::new(dim, settings.storage).map_err(store_error)?;
             for id in ids.iter_mut() {
                 *id = id.and_then(|i| {
                     old.get(i)
@@ -354,7 +366,7 @@ pub fn index_gallery(
         }
         None => {
             ids.iter_mut().for_each(|id| *id = None);
-            VectorStore::new(dim, settings.storage).map_err(unreadable)?
+            VectorStore::new(dim, settings.storage).map_err(store_error)?
         }
     };
     for (_, stale) in previous.ids.drain() {
@@ -452,13 +464,6 @@ pub fn index_gallery(
         cached,
         search,
     })
-}
-
-fn unreadable(source: std::io::Error) -> GalleryError {
-    GalleryError::Unreadable {
-        path: PathBuf::from("vector store"),
-        source,
-    }
 }
 
 /// Saves `store` under a new generation name, then the manifest naming it (the commit), then
