@@ -294,24 +294,11 @@ impl VectorStore {
 
     /// Writes the store to `path` (through a temporary file, renamed into place).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let result = self
-            .index
-            .save(path_str(&tmp)?)
-            .map_err(|e| io_error(&tmp.to_string_lossy(), e))
-            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-            .and_then(|()| std::fs::rename(&tmp, path));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        crate::fsutil::replace_atomic(path, |tmp| {
+            self.index
+                .save(path_str(tmp)?)
+                .map_err(|e| io_error(&tmp.to_string_lossy(), e))
+        })
     }
 }
 
