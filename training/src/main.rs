@@ -14,7 +14,7 @@ use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
 use arnet_training::pseudo_pairs::{self, PseudoSketches};
 use arnet_training::recipe::{
-    AugmentedView, BackboneKind, Init, Objective, Precision, Preset, Recipe, Views,
+    AugmentedView, BackboneKind, Init, LrSchedule, Objective, Precision, Preset, Recipe, Views,
 };
 use arnet_training::{dataset, evaluate, pseudo_sketch, synth, train};
 
@@ -492,6 +492,10 @@ struct TrainArgs {
     /// scratch use ~3e-4).
     #[arg(long = "lr", default_value_t = 6e-6)]
     learning_rate: f64,
+    /// How the learning rate moves: constant (the paper), or cosine (from --lr down to zero
+    /// over --epochs; resume with the same --epochs).
+    #[arg(long, value_enum, default_value = "constant")]
+    lr_schedule: LrSchedule,
     /// L2 weight decay added to the gradient.
     #[arg(long, default_value_t = 1e-4)]
     weight_decay: f64,
@@ -617,6 +621,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         },
         batch_size: args.batch_size,
         learning_rate: args.learning_rate,
+        lr_schedule: args.lr_schedule,
         weight_decay: args.weight_decay,
         temperature: args.temperature,
         triplet_margin: args.triplet_margin,

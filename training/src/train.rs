@@ -278,10 +278,12 @@ fn scalar(tensor: &Tensor<1>) -> f64 {
     f64::from(values[0])
 }
 
-/// One optimisation step; returns the updated pair.
+/// One optimisation step at learning rate `rate`; returns the updated pair.
+#[allow(clippy::too_many_arguments)]
 fn train_step(
     pair: ArnetPair,
     optimizer: &mut ModuleOptimizer,
+    rate: f64,
     batch: &Batch,
     recipe: &Recipe,
     size: usize,
@@ -371,7 +373,7 @@ fn train_step(
             grads.remove::<1>(bias.id);
         }
     }
-    Ok(optimizer.step(recipe.learning_rate, pair, grads))
+    Ok(optimizer.step(rate, pair, grads))
 }
 
 /// Sets the patch norms' inference statistics (if any) from the training images (see
@@ -571,9 +573,17 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             let mut pair = pair;
             let batches = prefetch(scope, &data, recipe, plan, epoch, size, workers);
             for batch in batches {
+                // Every epoch has the same number of steps, so the run's step index (and the
+                // schedule) is the same whether or not the run was resumed.
+                let step = epoch * steps + sums.steps;
+                let rate =
+                    recipe
+                        .lr_schedule
+                        .rate(recipe.learning_rate, step, options.epochs * steps);
                 pair = train_step(
                     pair,
                     &mut optimizer,
+                    rate,
                     &batch,
                     recipe,
                     size,
