@@ -44,6 +44,7 @@ impl SketchApp {
                     self.request_query();
                 }
                 Event::GalleryFailed(reason) => self.gallery = GalleryStatus::Failed(reason),
+                Event::Catalogue(status) => self.catalogue = status,
                 Event::IndexCancelled => {
                     if let GalleryStatus::Indexing { folder, .. } = &self.gallery {
                         self.gallery = GalleryStatus::Cancelled(folder.clone());

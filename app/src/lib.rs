@@ -28,6 +28,7 @@ pub mod fine_tune;
 pub mod hardware;
 pub mod panels;
 pub mod settings;
+pub mod shared_catalogue;
 pub mod sketch;
 pub mod sketch_file;
 pub mod status;
@@ -49,13 +50,13 @@ pub use crate::panels::fine_tune::FineTuneStatus;
 use crate::panels::rank_plot::{self, RankPlot};
 use crate::panels::results::ResultsPanel;
 use crate::panels::selected_photo::SelectedPhoto;
-use crate::panels::status_bar::StatusBar;
+use crate::panels::status_bar::{Status, StatusBar};
 use crate::panels::toolbar::Toolbar;
 pub use crate::panels::tools::Tool;
 use crate::panels::tools::Tools;
 use crate::settings::Settings;
 use crate::sketch::Sketch;
-pub use crate::status::{GalleryStatus, ModelStatus};
+pub use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
 use crate::worker::{ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
 
 /// The application state.
@@ -71,6 +72,7 @@ pub struct SketchApp {
     query_note: Option<String>,
     model: ModelStatus,
     gallery: GalleryStatus,
+    catalogue: CatalogueStatus,
     target: Option<PathBuf>,
     rank_history: Vec<(usize, usize)>,
     message: Option<String>,
@@ -143,6 +145,7 @@ impl SketchApp {
             toolbar: Toolbar {
                 gallery_input: gallery.display().to_string(),
                 weights_input: weights.display().to_string(),
+                store_input: settings.store_url.clone().unwrap_or_default(),
             },
             selected_photo: SelectedPhoto {
                 path: None,
@@ -172,6 +175,7 @@ impl SketchApp {
             query_note: None,
             model: ModelStatus::Loading(weights.clone()),
             gallery: GalleryStatus::None,
+            catalogue: CatalogueStatus::Off,
             target: None,
             rank_history: Vec::new(),
             message: sketch_file_error,
@@ -181,6 +185,8 @@ impl SketchApp {
             weights,
             heads: app.settings.heads,
         });
+        app.worker
+            .send(Request::SetStore(app.settings.store_url.clone()));
         app.open_gallery(gallery);
         app.request_query();
         app
@@ -207,6 +213,11 @@ impl SketchApp {
     /// The gallery's state.
     pub fn gallery_status(&self) -> &GalleryStatus {
         &self.gallery
+    }
+
+    /// The shared catalogue's state.
+    pub fn catalogue_status(&self) -> &CatalogueStatus {
+        &self.catalogue
     }
 
     /// The model's state.
@@ -428,14 +439,14 @@ impl SketchApp {
                 .ui(ui, demo, self.message.as_deref(), &mut actions);
         });
         egui::Panel::bottom("status").show(ui, |ui| {
-            self.status_bar.ui(
-                ui,
-                &self.device.description,
-                &self.model,
-                &self.gallery,
-                self.results.as_ref(),
-                &mut actions,
-            );
+            let status = Status {
+                device: &self.device.description,
+                model: &self.model,
+                gallery: &self.gallery,
+                catalogue: &self.catalogue,
+                results: self.results.as_ref(),
+            };
+            self.status_bar.ui(ui, status, &mut actions);
         });
         let can_fine_tune = matches!(self.model, ModelStatus::Ready { .. })
             && matches!(self.gallery, GalleryStatus::Ready { .. });
@@ -527,6 +538,15 @@ impl SketchApp {
             }
             Action::Reveal(path) => self.message = reveal(&path).err(),
             Action::CancelIndex => self.worker.send(Request::CancelIndex),
+            Action::SetStore(url) => {
+                self.settings.store_url = url.clone();
+                self.catalogue = if url.is_some() {
+                    CatalogueStatus::Syncing(String::new())
+                } else {
+                    CatalogueStatus::Off
+                };
+                self.worker.send(Request::SetStore(url));
+            }
             Action::StartFineTune { epochs } => self.start_fine_tune(epochs, Vec::new()),
             Action::CancelFineTune => {
                 if let Some(job) = &mut self.fine_tune {

@@ -27,6 +27,9 @@ pub struct Settings {
     pub strokes: Vec<Stroke>,
     /// Data folder that "save as training pair" writes to.
     pub dataset: Option<PathBuf>,
+    /// Shared catalogue (a PostgreSQL + pgvector URL) searched instead of this machine's
+    /// index; none: this machine only.
+    pub store_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             pen_width: DEFAULT_STROKE_WIDTH,
             strokes: Vec::new(),
             dataset: None,
+            store_url: None,
         }
     }
 }
@@ -67,6 +71,7 @@ mod tests {
             pen_width: 0.02,
             strokes: vec![Stroke::new(vec![[0.1, 0.2], [0.3, 0.4]], 0.02)],
             dataset: None,
+            store_url: Some("postgres://arnet@127.0.0.1:55432/arnet".into()),
         };
         assert_eq!(Settings::from_json(&settings.to_json()), settings);
         let partial = Settings::from_json(r#"{"pen_width": 0.03, "future_field": 1}"#);

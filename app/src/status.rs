@@ -18,6 +18,25 @@ pub enum ModelStatus {
     Failed(String),
 }
 
+/// Where the shared catalogue stands (see `arnet_model::gallery::database`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum CatalogueStatus {
+    /// None set: this machine's index only.
+    #[default]
+    Off,
+    /// Being brought up to date with the gallery.
+    Syncing(String),
+    /// Searched: the database (without password) and its photos of this gallery.
+    Connected {
+        /// The database.
+        database: String,
+        /// Photos of the gallery in it.
+        photos: usize,
+    },
+    /// Cannot be used (message): searches go to this machine's index.
+    Unreachable(String),
+}
+
 /// Where the gallery stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GalleryStatus {

@@ -15,8 +15,12 @@ use std::time::{Duration, Instant};
 
 use arnet_model::burn::tensor::Device;
 use arnet_model::gallery::{
-    GalleryError, GalleryIndex, IndexSettings, Progress, Skipped, index_gallery, model_identity,
+    GalleryError, GalleryIndex, IndexSettings, Progress, SharedCatalogue, Skipped, index_gallery,
+    model_identity,
 };
+
+use crate::shared_catalogue;
+use crate::status::CatalogueStatus;
 use arnet_model::preprocess::{batch_tensor, model_input};
 use arnet_model::raster::{Stroke, rasterize};
 use arnet_model::{ArnetEncoder, Backend, EncoderRole, embed, weights};
@@ -64,8 +68,12 @@ pub enum Request {
     CancelIndex,
     /// Retrieve.
     Query(Query),
-    /// Internal: an indexing thread finished.
-    Indexed(u64, Arc<GalleryIndex>),
+    /// Search this shared catalogue (none: this machine's index only); re-indexes the
+    /// current gallery into it.
+    SetStore(Option<String>),
+    /// Internal: an indexing thread finished (with the shared catalogue, when one is set and
+    /// reachable).
+    Indexed(u64, Arc<GalleryIndex>, Option<Box<SharedCatalogue>>),
 }
 
 /// The result of a query.
@@ -81,6 +89,8 @@ pub struct QueryResults {
     pub target_rank: Option<usize>,
     /// Photos in the gallery.
     pub gallery_size: usize,
+    /// Whether the shared catalogue answered (else this machine's index).
+    pub from_catalogue: bool,
 }
 
 /// Messages to the UI.
@@ -112,6 +122,8 @@ pub enum Event {
     GalleryFailed(String),
     /// Indexing was cancelled.
     IndexCancelled,
+    /// The shared catalogue's state changed.
+    Catalogue(CatalogueStatus),
     /// Results of a query.
     Results(QueryResults),
     /// A query could not run (no model or no gallery yet).
@@ -257,6 +269,8 @@ struct QueryThread {
     model: Option<LoadedModel>,
     gallery: Option<Arc<GalleryIndex>>,
     gallery_folder: Option<PathBuf>,
+    store_url: Option<String>,
+    catalogue: Option<Box<SharedCatalogue>>,
     index_job: u64,
     index_cancel: Arc<AtomicBool>,
 }
@@ -281,6 +295,8 @@ impl QueryThread {
             model: None,
             gallery: None,
             gallery_folder: None,
+            store_url: None,
+            catalogue: None,
             index_job: 0,
             index_cancel: Arc::new(AtomicBool::new(false)),
         }
@@ -299,9 +315,17 @@ impl QueryThread {
                     Request::LoadModel { weights, heads } => self.load_model(&weights, heads),
                     Request::Index(folder) => self.start_index(folder),
                     Request::CancelIndex => self.index_cancel.store(true, Ordering::Relaxed),
-                    Request::Indexed(job, index) => {
+                    Request::SetStore(url) => {
+                        self.store_url = url;
+                        self.catalogue = None;
+                        if let Some(folder) = self.gallery_folder.clone() {
+                            self.start_index(folder);
+                        }
+                    }
+                    Request::Indexed(job, index, catalogue) => {
                         if job == self.index_job {
                             self.gallery = Some(index);
+                            self.catalogue = catalogue;
                         }
                     }
                 }
@@ -362,6 +386,7 @@ impl QueryThread {
         let device = device.clone();
         let outbox = self.outbox.clone();
         let loopback = self.loopback.clone();
+        let store_url = self.store_url.clone();
         std::thread::Builder::new()
             .name("arnet-index".into())
             .spawn(move || {
@@ -377,8 +402,26 @@ impl QueryThread {
                             cached: index.cached,
                             skipped: index.skipped.clone(),
                         };
-                        let _ = loopback.send(Request::Indexed(job, Arc::new(index)));
+                        // The local index answers at once; the shared catalogue, when set, is
+                        // brought up to date from it and then searched instead.
+                        let index = Arc::new(index);
+                        let _ = loopback.send(Request::Indexed(job, index.clone(), None));
                         outbox.send(ready);
+                        if let Some(url) = store_url {
+                            let notify = |status| outbox.send(Event::Catalogue(status));
+                            let catalogue = shared_catalogue::attach(
+                                &url,
+                                &index,
+                                &photo_encoder,
+                                &device,
+                                &settings,
+                                notify,
+                            );
+                            if let Some(catalogue) = catalogue {
+                                let catalogue = Some(Box::new(catalogue));
+                                let _ = loopback.send(Request::Indexed(job, index, catalogue));
+                            }
+                        }
                     }
                     Err(GalleryError::Cancelled) => outbox.send(Event::IndexCancelled),
                     Err(e) => outbox.send(Event::GalleryFailed(e.to_string())),
@@ -424,11 +467,27 @@ impl QueryThread {
             .convert::<f32>()
             .try_into_vec::<f32>()
             .expect("f32 embedding");
-        let hits = gallery
-            .top_k(&embedding, TOP_K)
-            .into_iter()
-            .map(|hit| (gallery.photos[hit.index].clone(), hit.score))
-            .collect();
+        let shared = self
+            .catalogue
+            .as_mut()
+            .map(|catalogue| shared_catalogue::top_k(catalogue, &gallery.root, &embedding, TOP_K));
+        let from_catalogue = matches!(shared, Some(Ok(_)));
+        let hits = match shared {
+            Some(Ok(hits)) => hits,
+            shared => {
+                if let Some(Err(reason)) = shared {
+                    // Gone mid-session: say so once, and keep answering from the local index.
+                    self.catalogue = None;
+                    self.outbox
+                        .send(Event::Catalogue(CatalogueStatus::Unreachable(reason)));
+                }
+                gallery
+                    .top_k(&embedding, TOP_K)
+                    .into_iter()
+                    .map(|hit| (gallery.photos[hit.index].clone(), hit.score))
+                    .collect()
+            }
+        };
         let target_rank = query
             .target
             .as_deref()
@@ -441,6 +500,7 @@ impl QueryThread {
             elapsed: started.elapsed(),
             target_rank,
             gallery_size: gallery.photos.len(),
+            from_catalogue,
         }));
     }
 }

@@ -1,12 +1,15 @@
 //! The real UI, driven headless with egui_kittest: drawing queries, undo / clear, opening a
 //! gallery by typed path, a broken image listed, the cache reused, settings restored.
 
+#[path = "../../tests/support/database.rs"]
+mod database;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use arnet_app::hardware::DeviceChoice;
 use arnet_app::settings::Settings;
-use arnet_app::{CANVAS_LABEL, GalleryStatus, ModelStatus, SketchApp};
+use arnet_app::{CANVAS_LABEL, CatalogueStatus, GalleryStatus, ModelStatus, SketchApp};
 use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
 use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
@@ -79,9 +82,10 @@ fn wait_for(harness: &mut Harness<'_, SketchApp>, what: &str, done: impl Fn(&Ske
         std::thread::sleep(Duration::from_millis(10));
     }
     panic!(
-        "timed out waiting for {what}; gallery {:?}, model {:?}",
+        "timed out waiting for {what}; gallery {:?}, model {:?}, shared catalogue {:?}",
         harness.state().gallery_status(),
-        harness.state().model_status()
+        harness.state().model_status(),
+        harness.state().catalogue_status()
     );
 }
 
@@ -461,4 +465,75 @@ fn fine_tuning_from_the_app_switches_to_the_new_model_and_reindexes() {
     assert!(weights.exists(), "the starting model is left as it was");
     drop(harness);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A shared catalogue typed into the toolbar: the gallery is written into it from the local
+/// index and searched there; when the server goes away, the status bar says so and drawing
+/// keeps giving results from this machine's index.
+#[test]
+fn a_shared_catalogue_is_searched_and_its_loss_falls_back_to_the_local_index() {
+    const PORT: u16 = 55434;
+    let url = database::start_own(PORT);
+    let dir = scratch("catalogue");
+    let weights = tiny_weights(&dir);
+    let folder = gallery(&dir, 12, false);
+    let app = SketchApp::with_cache_dir(settings(&weights, &folder), cpu(), dir.join("cache"));
+    let mut harness = harness(app);
+    wait_for(&mut harness, "model and gallery", ready);
+    assert_eq!(harness.state().catalogue_status(), &CatalogueStatus::Off);
+
+    harness.get_by_label("Shared catalogue").focus();
+    harness.step();
+    harness.get_by_label("Shared catalogue").type_text(&url);
+    harness.step();
+    harness.get_by_label("Use catalogue").click();
+    harness.step();
+    wait_for(&mut harness, "the shared catalogue", |app| {
+        matches!(app.catalogue_status(), CatalogueStatus::Connected { .. })
+    });
+    assert_eq!(
+        harness.state().catalogue_status(),
+        &CatalogueStatus::Connected {
+            database: format!("postgres://arnet@127.0.0.1:{PORT}/arnet"),
+            photos: 12
+        }
+    );
+    assert_eq!(
+        harness.state().settings().store_url.as_deref(),
+        Some(url.as_str())
+    );
+    harness.get_by_label_contains(&format!(
+        "shared catalogue postgres://arnet@127.0.0.1:{PORT}/arnet: 12 photos"
+    ));
+
+    draw(&mut harness, [0.2, 0.2], [0.8, 0.7]);
+    let first = harness.state().latest_query();
+    wait_for(&mut harness, "results from the catalogue", |app| {
+        app.results().is_some_and(|r| r.id == first)
+    });
+    assert!(harness.state().results().unwrap().from_catalogue);
+    harness.get_by_label_contains("(shared catalogue)");
+    let from_catalogue = harness.state().results().unwrap().hits.clone();
+    assert_eq!(from_catalogue.len(), 10);
+    assert!(
+        from_catalogue
+            .iter()
+            .all(|(path, _)| path.starts_with(&folder))
+    );
+
+    database::kill(PORT);
+    draw(&mut harness, [0.3, 0.8], [0.7, 0.2]);
+    let second = harness.state().latest_query();
+    wait_for(&mut harness, "results after the server went away", |app| {
+        app.results().is_some_and(|r| r.id == second)
+    });
+    let local = harness.state().results().unwrap();
+    assert_eq!(local.hits.len(), 10);
+    assert!(!local.from_catalogue, "answered by this machine's index");
+    let CatalogueStatus::Unreachable(reason) = harness.state().catalogue_status().clone() else {
+        panic!("{:?}", harness.state().catalogue_status())
+    };
+    assert!(reason.contains(&format!("127.0.0.1:{PORT}")), "{reason}");
+    harness.get_by_label_contains("searching this machine's index");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -32,3 +32,8 @@ pub fn embed_inputs(
 pub fn input_size(encoder: &ArnetEncoder) -> usize {
     encoder.encoder.image_size()
 }
+
+/// Width of the embeddings the encoder gives (its head's output).
+pub fn embedding_width(encoder: &ArnetEncoder) -> usize {
+    encoder.mlp_head.weight.dims()[1]
+}

@@ -91,6 +91,39 @@ struct StoreArgs {
     /// store's HNSW graph (approximate; see README for the measured recall).
     #[arg(long, default_value_t = arnet_model::gallery::EXACT_SEARCH_UP_TO)]
     exact_up_to: usize,
+    /// Keep the index in a shared PostgreSQL + pgvector database instead of the local cache
+    /// (postgres://user[:password]@host:port/dbname; docs/shared-catalogue.md).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// With --store: the catalogue's name in the database (default: the gallery folder's
+    /// name). Machines that share a catalogue use the same name.
+    #[arg(long, requires = "store")]
+    catalogue: Option<String>,
+}
+
+impl StoreArgs {
+    /// Connects to the shared catalogue of `gallery` for this model, when --store is given.
+    fn connect(
+        &self,
+        gallery: &std::path::Path,
+        settings: &arnet_model::gallery::IndexSettings,
+        dim: usize,
+    ) -> anyhow::Result<Option<arnet_model::gallery::SharedCatalogue>> {
+        use arnet_model::gallery::{SharedCatalogue, database};
+        let Some(url) = &self.store else {
+            return Ok(None);
+        };
+        let name = self
+            .catalogue
+            .clone()
+            .unwrap_or_else(|| database::default_catalogue_name(gallery));
+        Ok(Some(SharedCatalogue::connect(
+            url,
+            &name,
+            &settings.model_id,
+            dim,
+        )?))
+    }
 }
 
 impl ModelArgs {
@@ -299,36 +332,70 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         .iter()
         .map(|p| load_model_input(p, size))
         .collect::<Result<Vec<_>, _>>()?;
-    // The gallery goes through the index and its cache, shared with the app and `arnet index`.
+    // The gallery goes through the index and its cache, shared with the app and `arnet index`
+    // (or through the shared catalogue with --store).
     let settings = args.model.index_settings(&args.store)?;
-    let index =
-        gallery::index_gallery(&args.gallery, &pair.photo, &device, &settings, &mut |_| {
-            true
-        })?;
-    for skipped in &index.skipped {
-        eprintln!(
-            "warning: skipped {}: {}",
-            skipped.path.display(),
-            skipped.reason
-        );
-    }
-    if index.photos.is_empty() {
-        anyhow::bail!("{}: no readable photos", args.gallery.display());
-    }
-    let usable = &index.photos;
-    let gallery = &index;
+    let dim = embed::embedding_width(&pair.photo);
+    let mut shared = args.store.connect(&args.gallery, &settings, dim)?;
+    let local = match &mut shared {
+        Some(catalogue) => {
+            let report = gallery::sync_gallery(
+                &args.gallery,
+                &pair.photo,
+                &device,
+                &settings,
+                catalogue,
+                None,
+                &mut |_| true,
+            )?;
+            warn_skipped(&report.skipped);
+            if report.photos.is_empty() {
+                anyhow::bail!("{}: no readable photos", args.gallery.display());
+            }
+            None
+        }
+        None => {
+            let index = gallery::index_gallery(
+                &args.gallery,
+                &pair.photo,
+                &device,
+                &settings,
+                &mut |_| true,
+            )?;
+            warn_skipped(&index.skipped);
+            if index.photos.is_empty() {
+                anyhow::bail!("{}: no readable photos", args.gallery.display());
+            }
+            Some(index)
+        }
+    };
     let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.run.batch_size, &device);
+    let mut search = |query: &[f32]| -> anyhow::Result<Vec<(PathBuf, f32)>> {
+        Ok(match (&local, &mut shared) {
+            (Some(index), _) => index
+                .top_k(query, args.top)
+                .into_iter()
+                .map(|h| (index.photos[h.index].clone(), h.score))
+                .collect(),
+            (None, Some(catalogue)) => catalogue
+                .top_k(query, args.top, args.store.exact_up_to)?
+                .into_iter()
+                .map(|(path, score)| (args.gallery.join(path), score))
+                .collect(),
+            (None, None) => unreachable!("one of the two indexes is built above"),
+        })
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (sketch, query) in args.sketches.iter().zip(queries) {
-        let hits = gallery.top_k(&query, args.top);
+        let hits = search(&query)?;
         if args.json {
             let results: Vec<_> = hits
                 .iter()
                 .enumerate()
-                .map(|(i, h)| {
+                .map(|(i, (path, score))| {
                     serde_json::json!({
-                        "rank": i + 1, "path": usable[h.index].to_string_lossy(), "score": h.score
+                        "rank": i + 1, "path": path.to_string_lossy(), "score": score
                     })
                 })
                 .collect();
@@ -337,14 +404,8 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
             writeln!(out, "{line}")?;
         } else {
             writeln!(out, "{}", sketch.display())?;
-            for (i, h) in hits.iter().enumerate() {
-                writeln!(
-                    out,
-                    "  {:>3}  {:.4}  {}",
-                    i + 1,
-                    h.score,
-                    usable[h.index].display()
-                )?;
+            for (i, (path, score)) in hits.iter().enumerate() {
+                writeln!(out, "  {:>3}  {:.4}  {}", i + 1, score, path.display())?;
             }
         }
     }
@@ -676,6 +737,10 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     }
     let (photo_encoder, device) = args.model.load_photo_encoder()?;
     let settings = args.model.index_settings(&args.store)?;
+    let dim = embed::embedding_width(&photo_encoder);
+    if let Some(mut catalogue) = args.store.connect(&args.gallery, &settings, dim)? {
+        return index_into_catalogue(&args, &photo_encoder, &device, &settings, &mut catalogue);
+    }
     let mut progress = index_progress::IndexProgress::new();
     let index = gallery::index_gallery(
         &args.gallery,
@@ -685,13 +750,7 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         &mut |p| progress.update(p),
     )?;
     progress.finish();
-    for skipped in &index.skipped {
-        eprintln!(
-            "warning: skipped {}: {}",
-            skipped.path.display(),
-            skipped.reason
-        );
-    }
+    warn_skipped(&index.skipped);
     if args.json {
         /// The line checks read: field order as documented.
         #[derive(serde::Serialize)]
@@ -721,6 +780,63 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `arnet index --store URL`: the folder synced into the shared catalogue.
+fn index_into_catalogue(
+    args: &IndexArgs,
+    photo_encoder: &arnet_model::ArnetEncoder,
+    device: &arnet_model::burn::tensor::Device,
+    settings: &arnet_model::gallery::IndexSettings,
+    catalogue: &mut arnet_model::gallery::SharedCatalogue,
+) -> anyhow::Result<()> {
+    let mut progress = index_progress::IndexProgress::new();
+    let report = arnet_model::gallery::sync_gallery(
+        &args.gallery,
+        photo_encoder,
+        device,
+        settings,
+        catalogue,
+        None,
+        &mut |p| progress.update(p),
+    )?;
+    progress.finish();
+    warn_skipped(&report.skipped);
+    if args.json {
+        let line = serde_json::json!({
+            "indexed": report.photos.len(),
+            "cached": report.cached,
+            "skipped": report.skipped,
+            "embedded": report.embedded,
+            "removed": report.removed,
+            "store": catalogue.database(),
+        });
+        println!("{line}");
+    } else {
+        println!(
+            "{}: {} photos in the shared catalogue {} ({} already there, {} embedded, {} removed), \
+             {} skipped",
+            args.gallery.display(),
+            report.photos.len(),
+            catalogue.database(),
+            report.cached,
+            report.embedded,
+            report.removed,
+            report.skipped.len(),
+        );
+    }
+    Ok(())
+}
+
+/// Says on stderr which files could not be used, and why.
+fn warn_skipped(skipped: &[arnet_model::gallery::Skipped]) {
+    for skipped in skipped {
+        eprintln!(
+            "warning: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
+    }
 }
 
 #[derive(clap::Args, Debug)]

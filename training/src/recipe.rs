@@ -405,7 +405,11 @@ mod tests {
             (75, 0.146_446_609_4e-4),
             (100, 0.0),
         ] {
-            assert!((rate(step) - expected).abs() < 1e-14, "step {step}: {}", rate(step));
+            assert!(
+                (rate(step) - expected).abs() < 1e-14,
+                "step {step}: {}",
+                rate(step)
+            );
         }
         assert!((1..100).all(|step| rate(step) < rate(step - 1)));
         assert_eq!(LrSchedule::Constant.rate(1e-4, 75, 100), 1e-4);

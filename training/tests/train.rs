@@ -319,7 +319,10 @@ fn the_cosine_schedule_changes_the_steps_and_is_recorded() {
         .flat_map(|((_, x), (_, y))| x.data.iter().zip(&y.data).map(|(p, q)| (p - q).abs()))
         .fold(0.0, f32::max);
     // Smaller late steps move the weights by ~1e-3 at this rate; rounding alone is ~1e-6.
-    assert!(largest > 1e-4, "cosine and constant runs ended {largest} apart");
+    assert!(
+        largest > 1e-4,
+        "cosine and constant runs ended {largest} apart"
+    );
     let saved = std::fs::read_to_string(cosine.join("recipe.json")).unwrap();
     assert!(saved.contains("\"lr_schedule\": \"cosine\""), "{saved}");
 }

@@ -63,4 +63,6 @@ pub enum Action {
     },
     /// Stop fine-tuning.
     CancelFineTune,
+    /// Search this shared catalogue (a PostgreSQL URL; none: this machine only).
+    SetStore(Option<String>),
 }

@@ -4,24 +4,38 @@
 use egui::Color32;
 
 use super::Action;
-use crate::status::{GalleryStatus, ModelStatus};
+use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
 use crate::worker::QueryResults;
 
 /// The status bar.
 #[derive(Debug, Default)]
 pub struct StatusBar;
 
+/// What the status bar shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Status<'a> {
+    /// The compute device, in words.
+    pub device: &'a str,
+    /// The model.
+    pub model: &'a ModelStatus,
+    /// The gallery.
+    pub gallery: &'a GalleryStatus,
+    /// The shared catalogue.
+    pub catalogue: &'a CatalogueStatus,
+    /// The last results.
+    pub results: Option<&'a QueryResults>,
+}
+
 impl StatusBar {
     /// Draws the bar.
-    pub fn ui(
-        &self,
-        ui: &mut egui::Ui,
-        device: &str,
-        model: &ModelStatus,
-        gallery: &GalleryStatus,
-        results: Option<&QueryResults>,
-        actions: &mut Vec<Action>,
-    ) {
+    pub fn ui(&self, ui: &mut egui::Ui, status: Status<'_>, actions: &mut Vec<Action>) {
+        let Status {
+            device,
+            model,
+            gallery,
+            catalogue,
+            results,
+        } = status;
         ui.horizontal(|ui| {
             ui.label(device);
             ui.separator();
@@ -80,11 +94,34 @@ impl StatusBar {
                     ui.label(format!("indexing of {} cancelled", folder.display()));
                 }
             }
+            match catalogue {
+                CatalogueStatus::Off => {}
+                CatalogueStatus::Syncing(database) => {
+                    ui.separator();
+                    ui.label(format!("shared catalogue {database}: updating…"));
+                }
+                CatalogueStatus::Connected { database, photos } => {
+                    ui.separator();
+                    ui.label(format!("shared catalogue {database}: {photos} photos"));
+                }
+                CatalogueStatus::Unreachable(reason) => {
+                    ui.separator();
+                    ui.colored_label(
+                        Color32::from_rgb(200, 120, 0),
+                        format!("{reason}; searching this machine's index"),
+                    );
+                }
+            }
             if let Some(results) = results {
                 ui.separator();
                 ui.label(format!(
-                    "last query {:.0} ms",
-                    results.elapsed.as_secs_f64() * 1000.0
+                    "last query {:.0} ms{}",
+                    results.elapsed.as_secs_f64() * 1000.0,
+                    if results.from_catalogue {
+                        " (shared catalogue)"
+                    } else {
+                        ""
+                    }
                 ));
             }
         });

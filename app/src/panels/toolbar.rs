@@ -1,5 +1,5 @@
-//! The toolbar: gallery folder and weights (typed, browsed), open and save a sketch, the demo
-//! note and the latest message.
+//! The toolbar: gallery folder and weights (typed, browsed), open and save a sketch, the shared
+//! catalogue's URL, the demo note and the latest message.
 
 use std::path::PathBuf;
 
@@ -12,6 +12,8 @@ pub struct Toolbar {
     pub gallery_input: String,
     /// The weights field.
     pub weights_input: String,
+    /// The shared catalogue field (a PostgreSQL URL; empty: this machine only).
+    pub store_input: String,
 }
 
 impl Toolbar {
@@ -69,6 +71,18 @@ impl Toolbar {
                     .save_file()
             {
                 actions.push(Action::SaveSketch(file));
+            }
+            ui.separator();
+            let label = ui.label("Shared catalogue");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.store_input)
+                    .hint_text("postgres://user@host/db (empty: this machine)")
+                    .desired_width(200.0),
+            )
+            .labelled_by(label.id);
+            if ui.button("Use catalogue").clicked() {
+                let url = self.store_input.trim();
+                actions.push(Action::SetStore((!url.is_empty()).then(|| url.to_string())));
             }
             if demo {
                 ui.label(

@@ -19,18 +19,20 @@
 //! (approximate; the default switch point [`EXACT_SEARCH_UP_TO`] is measured by the
 //! `gallery_scale` bench, see README).
 
+pub mod database;
 mod files;
 mod identity;
 mod manifest;
+mod pipeline;
 mod store;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
+pub use database::{CatalogueError, SharedCatalogue, SyncReport, sync_gallery};
 pub use files::{
     FileKey, IMAGE_EXTENSIONS, Skipped, is_image_path, list_images, photo_stem_of_sketch,
 };
@@ -38,10 +40,7 @@ pub use identity::{default_cache_dir, model_identity, store_dir};
 pub use manifest::{Entry, Manifest, read_manifest, write_manifest};
 pub use store::{EXPANSION_SEARCH, OpenMode, Storage, VectorStore};
 
-use crate::embed::{embed_inputs, input_size};
 use crate::encoder::ArnetEncoder;
-use crate::parallel::parallel_map;
-use crate::preprocess::load_model_input;
 use crate::retrieval::{EmbeddingMatrix, Hit};
 
 /// Largest gallery searched exactly by default. Measured by the `gallery_scale` bench on
@@ -72,6 +71,9 @@ pub enum GalleryError {
     /// Indexing was cancelled (the store keeps what was done).
     #[error("indexing cancelled")]
     Cancelled,
+    /// The shared catalogue failed (see [`database`]).
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
 }
 
 /// Progress of an indexing run, reported after each batch.
@@ -111,6 +113,8 @@ enum Search {
     /// Embeddings in the store (memory-mapped when unchanged), ranked through its graph.
     Approximate {
         store: VectorStore,
+        /// Store id of each photo, by position.
+        ids: Vec<u64>,
         position_of: HashMap<u64, usize>,
     },
 }
@@ -134,7 +138,9 @@ impl GalleryIndex {
     pub fn top_k(&self, query: &[f32], k: usize) -> Vec<Hit> {
         match &self.search {
             Search::Exact(matrix) => matrix.top_k(query, k),
-            Search::Approximate { store, position_of } => store
+            Search::Approximate {
+                store, position_of, ..
+            } => store
                 .search(query, k)
                 .unwrap_or_default()
                 .into_iter()
@@ -176,6 +182,16 @@ impl GalleryIndex {
     /// Whether no photo is usable.
     pub fn is_empty(&self) -> bool {
         self.photos.is_empty()
+    }
+
+    /// The unit-length embedding of photo `position` (in [`GalleryIndex::photos`]).
+    pub fn embedding(&self, position: usize) -> Option<Vec<f32>> {
+        match &self.search {
+            Search::Exact(matrix) => {
+                (position < matrix.len()).then(|| matrix.row(position).to_vec())
+            }
+            Search::Approximate { store, ids, .. } => store.get(*ids.get(position)?),
+        }
     }
 
     /// Index of `photo` in [`GalleryIndex::photos`].
@@ -221,7 +237,11 @@ fn search_for(store: VectorStore, ids: &[u64], exact_up_to: usize) -> Option<Sea
             return None;
         }
         let position_of = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        Some(Search::Approximate { store, position_of })
+        Some(Search::Approximate {
+            store,
+            ids: ids.to_vec(),
+            position_of,
+        })
     }
 }
 
@@ -314,7 +334,7 @@ pub fn index_gallery(
         source,
     })?;
     let dir = store_dir(&settings.cache_dir, gallery, &settings.model_id);
-    let dim = encoder.mlp_head.weight.dims()[1];
+    let dim = crate::embed::embedding_width(encoder);
     let store_error = |source| GalleryError::Store {
         path: dir.clone(),
         source,
@@ -364,10 +384,8 @@ pub fn index_gallery(
             }
             converted
         }
-        None => {
-            ids.iter_mut().for_each(|id| *id = None);
-            VectorStore::new(dim, settings.storage).map_err(store_error)?
-        }
+        // `previous_store` gives ids only with a store, so there is nothing to forget.
+        None => VectorStore::new(dim, settings.storage).map_err(store_error)?,
     };
     for (_, stale) in previous.ids.drain() {
         let _ = store.remove(stale);
@@ -388,58 +406,35 @@ pub fn index_gallery(
         })
     };
     let mut cancelled = !report(done, 0);
-    let size = input_size(encoder);
     let paths: Vec<&Path> = keyed.iter().map(|(p, _)| p.as_path()).collect();
-    let stop = AtomicBool::new(cancelled);
-    std::thread::scope(|scope| {
-        let (sender, batches) = std::sync::mpsc::sync_channel(1);
-        let (paths, stop) = (&paths, &stop);
-        let chunks = todo.chunks(settings.batch_size.max(1));
-        scope.spawn(move || {
-            for chunk in chunks {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let decoded = parallel_map(chunk.len(), settings.workers, |k| {
-                    load_model_input(paths[chunk[k]], size).map_err(|e| e.to_string())
-                });
-                if sender.send((chunk, decoded)).is_err() {
-                    break;
-                }
-            }
-        });
-        for (chunk, decoded) in batches {
-            if cancelled {
-                break;
-            }
-            let mut inputs = Vec::new();
-            let mut owners = Vec::new();
-            for (&i, result) in chunk.iter().zip(decoded) {
-                match result {
-                    Ok(input) => {
-                        inputs.push(input);
-                        owners.push(i);
-                    }
-                    Err(reason) => skipped.push(Skipped {
+    if !cancelled {
+        cancelled = pipeline::embed_in_batches(
+            &paths,
+            &todo,
+            encoder,
+            device,
+            settings,
+            &mut |chunk| vec![true; chunk.len()],
+            &mut |batch| {
+                for (i, reason) in batch.failed {
+                    skipped.push(Skipped {
                         path: keyed[i].0.clone(),
                         reason,
-                    }),
+                    });
                 }
-            }
-            let rows = embed_inputs(encoder, &inputs, inputs.len().max(1), device);
-            for (i, row) in owners.into_iter().zip(rows) {
-                if store.add(next_id, &row).is_ok() {
-                    ids[i] = Some(next_id);
-                    next_id += 1;
-                    embedded += 1;
-                    changed = true;
+                for (i, row) in batch.embedded {
+                    if store.add(next_id, &row).is_ok() {
+                        ids[i] = Some(next_id);
+                        next_id += 1;
+                        embedded += 1;
+                        changed = true;
+                    }
                 }
-            }
-            done += chunk.len();
-            cancelled = !report(done, embedded);
-            stop.store(cancelled, Ordering::Relaxed);
-        }
-    });
+                done += batch.handled;
+                report(done, embedded)
+            },
+        );
+    }
     if changed {
         // Best effort: an unwritable store only costs time next run.
         let _ = commit(&dir, settings, dim, next_id, &store, &keyed, &ids);

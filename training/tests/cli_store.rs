@@ -1,0 +1,184 @@
+//! `arnet index --store URL` and `arnet search --store URL`: the shared catalogue through
+//! the command line, on a real PostgreSQL + pgvector server, giving what the local cache gives.
+
+#[path = "../../tests/support/database.rs"]
+mod database;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
+use image::{Rgb, RgbImage};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arnet-cli-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tiny_weights(path: &Path, seed: u64) {
+    let device = Backend::Cpu.device().unwrap();
+    device.seed(seed);
+    let config = ArnetEncoderConfig::new(VitConfig::custom(32, 8, 32, 1, 2));
+    let mut pair = ArnetPair::init(&config, &device).unwrap();
+    weights::save_pair(&mut pair, path).unwrap();
+}
+
+fn photo(path: &Path, shade: u8) {
+    RgbImage::from_fn(40, 40, |x, y| {
+        if (8..32).contains(&x) && (6..36).contains(&y) {
+            Rgb([shade, 80, 255 - shade])
+        } else {
+            Rgb([255; 3])
+        }
+    })
+    .save(path)
+    .unwrap();
+}
+
+fn arnet(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .env("ARNET_CACHE_DIR", cache)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn last_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap()).unwrap()
+}
+
+fn results(line: &serde_json::Value) -> Vec<(String, f64)> {
+    line["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn index_and_search_through_the_shared_catalogue_match_the_local_cache() {
+    let url = database::url();
+    let catalogue = database::unique("cli");
+    let dir = scratch("match");
+    let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
+    tiny_weights(&weights, 5);
+    std::fs::create_dir_all(&gallery).unwrap();
+    for i in 0..12u8 {
+        photo(&gallery.join(format!("p{i:02}.png")), i * 20);
+    }
+    let sketch = dir.join("sketch.png");
+    photo(&sketch, 90);
+    let (w, g, s) = (
+        weights.to_str().unwrap(),
+        gallery.to_str().unwrap(),
+        sketch.to_str().unwrap(),
+    );
+    let shared = ["--store", url.as_str(), "--catalogue", catalogue.as_str()];
+    let index = |extra: &[&str]| {
+        let mut args = vec!["index", "--weights", w, "--gallery", g, "--json"];
+        args.extend_from_slice(extra);
+        last_json(&arnet(&cache, &args))
+    };
+    let first = index(&shared);
+    assert_eq!(first["indexed"], 12);
+    assert_eq!(first["embedded"], 12);
+    let second = index(&shared);
+    assert_eq!(
+        (second["cached"].as_u64(), second["embedded"].as_u64()),
+        (Some(12), Some(0))
+    );
+
+    let search = |extra: &[&str]| {
+        let mut args = vec![
+            "search",
+            "--weights",
+            w,
+            "--gallery",
+            g,
+            "--json",
+            "--top",
+            "12",
+        ];
+        args.extend_from_slice(extra);
+        args.push(s);
+        results(&last_json(&arnet(&cache, &args)))
+    };
+    let local = search(&[]);
+    let database = search(&shared);
+    assert_eq!(local.len(), 12);
+    assert_eq!(database.len(), 12);
+    for ((path, score), (local_path, local_score)) in database.iter().zip(&local) {
+        assert_eq!(path, local_path, "same ranking as the local cache");
+        assert!(
+            (score - local_score).abs() < 1e-5,
+            "{path}: {score} vs {local_score}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unreachable_or_malformed_store_is_a_clear_error() {
+    let dir = scratch("unreachable");
+    let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
+    tiny_weights(&weights, 6);
+    std::fs::create_dir_all(&gallery).unwrap();
+    photo(&gallery.join("p.png"), 10);
+    let (w, g) = (weights.to_str().unwrap(), gallery.to_str().unwrap());
+    // Port 9 (discard) on loopback: nothing listens there.
+    let out = arnet(
+        &cache,
+        &[
+            "index",
+            "--weights",
+            w,
+            "--gallery",
+            g,
+            "--store",
+            "postgres://team:pw@127.0.0.1:9/db",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("postgres://team@127.0.0.1:9/db") && stderr.contains("unreachable"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pw@"), "no password in messages: {stderr}");
+    let out = arnet(
+        &cache,
+        &[
+            "index",
+            "--weights",
+            w,
+            "--gallery",
+            g,
+            "--store",
+            "postgres://x@localhost:port/db",
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a PostgreSQL URL"), "{stderr}");
+    // --catalogue without --store is refused by the parser.
+    let out = arnet(
+        &cache,
+        &["index", "--weights", w, "--gallery", g, "--catalogue", "x"],
+    );
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
