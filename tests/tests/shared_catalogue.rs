@@ -219,7 +219,7 @@ fn two_clients_indexing_one_folder_at_once_store_each_photo_once() {
 }
 
 /// A run cancelled after its first batch keeps that batch; the next run embeds only the rest,
-/// and a photo deleted from the folder leaves the catalogue.
+/// a photo deleted from the folder leaves the catalogue, and most of it gone is not deleted.
 #[test]
 fn an_interrupted_sync_resumes_and_deleted_photos_leave() {
     let url = database::url();
@@ -275,6 +275,24 @@ fn an_interrupted_sync_resumes_and_deleted_photos_leave() {
     assert_eq!(catalogue.len(), 23);
     let name = gone.file_name().unwrap().to_string_lossy().into_owned();
     assert!(!catalogue.keys().unwrap().contains_key(&name));
+
+    // Most of the catalogue missing looks like another folder under the same name, not a
+    // deletion: the rows are kept and counted, not deleted.
+    for photo in list_images(&gallery).unwrap().iter().skip(3) {
+        std::fs::remove_file(photo).unwrap();
+    }
+    let other = sync_gallery(
+        &gallery,
+        &pair().photo,
+        &device(),
+        &settings,
+        &mut catalogue,
+        None,
+        &mut |_| true,
+    )
+    .unwrap();
+    assert_eq!((other.removed, other.kept_gone), (0, 20));
+    assert_eq!(catalogue.len(), 23);
 }
 
 /// Each model has its own rows: another model's catalogue of the same folder is empty, and a

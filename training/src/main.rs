@@ -802,6 +802,7 @@ fn index_into_catalogue(
     )?;
     progress.finish();
     warn_skipped(&report.skipped);
+    warn_kept(&report, catalogue);
     if args.json {
         let line = serde_json::json!({
             "indexed": report.photos.len(),
@@ -809,6 +810,7 @@ fn index_into_catalogue(
             "skipped": report.skipped,
             "embedded": report.embedded,
             "removed": report.removed,
+            "kept_gone": report.kept_gone,
             "store": catalogue.database(),
         });
         println!("{line}");
@@ -826,6 +828,24 @@ fn index_into_catalogue(
         );
     }
     Ok(())
+}
+
+/// Says on stderr that rows of missing photos were kept (see `removes_too_much`).
+fn warn_kept(
+    report: &arnet_model::gallery::SyncReport,
+    catalogue: &arnet_model::gallery::SharedCatalogue,
+) {
+    if report.kept_gone > 0 {
+        eprintln!(
+            "warning: {} of the {} photos stored in the shared catalogue {} are not in {}; they \
+             were kept, since this looks like another folder under the same catalogue name \
+             (give --catalogue NAME to keep it apart, or delete them there)",
+            report.kept_gone,
+            catalogue.len(),
+            catalogue.database(),
+            report.root.display()
+        );
+    }
 }
 
 /// Says on stderr which files could not be used, and why.

@@ -29,6 +29,10 @@ pub struct SyncReport {
     pub uploaded: usize,
     /// Rows removed because their file is gone.
     pub removed: usize,
+    /// Rows whose file is gone but which were kept: so many of the catalogue's photos were
+    /// missing that this folder is more likely another one under the same catalogue name
+    /// than a deletion (see [`removes_too_much`]).
+    pub kept_gone: usize,
     /// Files that could not be used.
     pub skipped: Vec<Skipped>,
 }
@@ -159,11 +163,20 @@ pub fn sync_gallery(
     if cancelled {
         return Err(GalleryError::Cancelled);
     }
+    // Gone from the folder (not merely unreadable): its row goes, unless re-added since.
+    let gone: Vec<FileKey> = stored
+        .into_values()
+        .filter(|key| !gallery.join(&key.path).exists())
+        .collect();
     let mut removed = 0;
-    for (path, key) in stored {
-        // Gone from the folder (not merely unreadable): its row goes, unless re-added since.
-        if !gallery.join(&path).exists() && catalogue.remove_if_unchanged(&key)? {
-            removed += 1;
+    let mut kept_gone = 0;
+    if removes_too_much(gone.len(), catalogue.rows) {
+        kept_gone = gone.len();
+    } else {
+        for key in &gone {
+            if catalogue.remove_if_unchanged(key)? {
+                removed += 1;
+            }
         }
     }
     catalogue.rows = catalogue.count()?;
@@ -180,8 +193,16 @@ pub fn sync_gallery(
         embedded,
         uploaded,
         removed,
+        kept_gone,
         skipped,
     })
+}
+
+/// Whether deleting `gone` rows of a catalogue of `rows` looks like a mistake: more than half
+/// of a catalogue of over 20 photos. Two unrelated folders of the same name (the default
+/// catalogue name) would otherwise delete each other's photos.
+pub fn removes_too_much(gone: usize, rows: usize) -> bool {
+    rows > 20 && gone * 2 > rows
 }
 
 /// Writes the photos of `todo` that `local` holds from their local embeddings, removing them
