@@ -35,7 +35,7 @@ case "$RECIPE" in
     # Sketches drawn over a wide range of styles (app pen, widths, partial, outline-only...).
     STYLE=varied
     TRAIN=(--backbone efficientnet-lite0 --init-backbone "$START" --image-size 160
-           --epochs "$EPOCHS" --batch-size 32 --lr 1e-4 --lr-schedule cosine --seed 0)
+           --epochs "$EPOCHS" --batch-size 32 --lr 1e-4 --seed 0)
     ;;
   dinov2)
     EPOCHS=${EPOCHS:-4}

@@ -98,11 +98,13 @@ impl StatusBar {
                 CatalogueStatus::Off => {}
                 CatalogueStatus::Syncing(database) => {
                     ui.separator();
-                    ui.label(format!("shared catalogue {database}: updating…"));
+                    ui.label("shared catalogue: updating…")
+                        .on_hover_text(database);
                 }
                 CatalogueStatus::Connected { database, photos } => {
                     ui.separator();
-                    ui.label(format!("shared catalogue {database}: {photos} photos"));
+                    ui.label(format!("shared catalogue: {photos} photos"))
+                        .on_hover_text(database);
                 }
                 CatalogueStatus::Unreachable(reason) => {
                     ui.separator();
