@@ -18,13 +18,13 @@ use arnet_model::gallery::{
     GalleryError, GalleryIndex, IndexSettings, Progress, SharedCatalogue, Skipped, index_gallery,
     model_identity,
 };
-
-use crate::shared_catalogue;
-use crate::status::CatalogueStatus;
 use arnet_model::preprocess::{batch_tensor, model_input};
 use arnet_model::raster::{Stroke, rasterize};
 use arnet_model::{ArnetEncoder, Backend, EncoderRole, embed, weights};
 use image::RgbImage;
+
+use crate::shared_catalogue;
+use crate::status::CatalogueStatus;
 
 /// Side of the raster a drawn sketch is embedded from (the paper's input size).
 pub const SKETCH_RASTER: u32 = arnet_model::raster::SKETCH_RASTER_SIZE;

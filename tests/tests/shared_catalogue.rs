@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 use arnet_model::burn::tensor::Device;
 use arnet_model::embed::{embed_inputs, embedding_width, input_size};
 use arnet_model::gallery::{
-    CatalogueError, GalleryError, IndexSettings, SharedCatalogue, index_gallery, list_images,
-    model_identity, sync_gallery,
+    CatalogueError, GalleryError, IndexSettings, SharedCatalogue, SyncReport, index_gallery,
+    list_images, model_identity, sync_gallery,
 };
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{ArnetPair, Backend, weights};
@@ -76,6 +76,23 @@ fn connect(url: &str, catalogue: &str) -> SharedCatalogue {
     SharedCatalogue::connect(url, catalogue, &model_id(), dim).unwrap()
 }
 
+/// Syncs `gallery` into `catalogue` with the demo photo encoder, to the end.
+fn sync(
+    gallery: &Path,
+    settings: &IndexSettings,
+    catalogue: &mut SharedCatalogue,
+) -> Result<SyncReport, GalleryError> {
+    sync_gallery(
+        gallery,
+        &pair().photo,
+        &device(),
+        settings,
+        catalogue,
+        None,
+        &mut |_| true,
+    )
+}
+
 fn sketch_embeddings(n: usize) -> Vec<(String, Vec<f32>)> {
     let size = input_size(&pair().sketch);
     let sketches: Vec<PathBuf> = list_images(&demo().join("sketches"))
@@ -105,16 +122,7 @@ fn the_catalogue_ranks_like_the_local_store() {
     let local =
         index_gallery(&gallery, &pair().photo, &device(), &settings, &mut |_| true).unwrap();
     let mut catalogue = connect(&url, &database::unique("ranks"));
-    let report = sync_gallery(
-        &gallery,
-        &pair().photo,
-        &device(),
-        &settings,
-        &mut catalogue,
-        None,
-        &mut |_| true,
-    )
-    .unwrap();
+    let report = sync(&gallery, &settings, &mut catalogue).unwrap();
     assert_eq!((report.photos.len(), report.embedded), (200, 200));
     assert_eq!(catalogue.len(), 200);
     let mut approximate_found = 0;
@@ -246,31 +254,13 @@ fn an_interrupted_sync_resumes_and_deleted_photos_leave() {
         8,
         "the finished batch stays"
     );
-    let resumed = sync_gallery(
-        &gallery,
-        &pair().photo,
-        &device(),
-        &settings,
-        &mut catalogue,
-        None,
-        &mut |_| true,
-    )
-    .unwrap();
+    let resumed = sync(&gallery, &settings, &mut catalogue).unwrap();
     assert_eq!((resumed.cached, resumed.embedded), (8, 16));
     assert_eq!(catalogue.len(), 24);
 
     let gone = list_images(&gallery).unwrap()[3].clone();
     std::fs::remove_file(&gone).unwrap();
-    let pruned = sync_gallery(
-        &gallery,
-        &pair().photo,
-        &device(),
-        &settings,
-        &mut catalogue,
-        None,
-        &mut |_| true,
-    )
-    .unwrap();
+    let pruned = sync(&gallery, &settings, &mut catalogue).unwrap();
     assert_eq!((pruned.removed, pruned.embedded), (1, 0));
     assert_eq!(catalogue.len(), 23);
     let name = gone.file_name().unwrap().to_string_lossy().into_owned();
@@ -281,16 +271,7 @@ fn an_interrupted_sync_resumes_and_deleted_photos_leave() {
     for photo in list_images(&gallery).unwrap().iter().skip(3) {
         std::fs::remove_file(photo).unwrap();
     }
-    let other = sync_gallery(
-        &gallery,
-        &pair().photo,
-        &device(),
-        &settings,
-        &mut catalogue,
-        None,
-        &mut |_| true,
-    )
-    .unwrap();
+    let other = sync(&gallery, &settings, &mut catalogue).unwrap();
     assert_eq!((other.removed, other.kept_gone), (0, 20));
     assert_eq!(catalogue.len(), 23);
 }
@@ -305,16 +286,7 @@ fn a_model_change_never_mixes_embeddings() {
     let dim = embedding_width(&pair().photo);
     let first = database::unique("model-a");
     let mut a = SharedCatalogue::connect(&url, &name, &first, dim).unwrap();
-    sync_gallery(
-        &gallery,
-        &pair().photo,
-        &device(),
-        &settings("models"),
-        &mut a,
-        None,
-        &mut |_| true,
-    )
-    .unwrap();
+    sync(&gallery, &settings("models"), &mut a).unwrap();
     assert_eq!(a.len(), 8);
     let mut b = SharedCatalogue::connect(&url, &name, &database::unique("model-b"), dim).unwrap();
     assert!(b.is_empty());
@@ -338,16 +310,7 @@ fn a_server_gone_mid_session_gives_a_clear_error() {
     let url = database::start_own(PORT);
     let gallery = gallery_of("gone", 8);
     let mut catalogue = connect(&url, "gone");
-    sync_gallery(
-        &gallery,
-        &pair().photo,
-        &device(),
-        &settings("gone"),
-        &mut catalogue,
-        None,
-        &mut |_| true,
-    )
-    .unwrap();
+    sync(&gallery, &settings("gone"), &mut catalogue).unwrap();
     let query = vec![1.0; embedding_width(&pair().photo)];
     assert_eq!(catalogue.top_k(&query, 5, usize::MAX).unwrap().len(), 5);
     database::kill(PORT);

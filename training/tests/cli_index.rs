@@ -1,37 +1,17 @@
 //! `arnet index`: the headless gallery indexing the app shares, with its exact JSON line, the
 //! cache's incremental updates, and bad input.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
+use fixtures::{photo, tiny_weights};
 use image::{Rgb, RgbImage};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arnet-cli-index-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn tiny_weights(path: &Path, seed: u64) {
-    let device = Backend::Cpu.device().unwrap();
-    device.seed(seed);
-    let config = ArnetEncoderConfig::new(VitConfig::custom(32, 8, 32, 1, 2));
-    let mut pair = ArnetPair::init(&config, &device).unwrap();
-    weights::save_pair(&mut pair, path).unwrap();
-}
-
-fn photo(path: &Path, shade: u8) {
-    RgbImage::from_fn(40, 40, |x, y| {
-        if (8..32).contains(&x) && (6..36).contains(&y) {
-            Rgb([shade, 80, 255 - shade])
-        } else {
-            Rgb([255; 3])
-        }
-    })
-    .save(path)
-    .unwrap();
+    fixtures::scratch("cli-index", name)
 }
 
 fn index(cache: &Path, weights: &Path, gallery: &Path) -> (Output, serde_json::Value) {
@@ -176,12 +156,7 @@ fn search_through_the_graph_agrees_with_the_exact_scan_on_a_small_gallery() {
     let dir = scratch("graph");
     let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
     tiny_weights(&weights, 3);
-    std::fs::create_dir_all(&gallery).unwrap();
-    for i in 0..12u8 {
-        photo(&gallery.join(format!("p{i:02}.png")), i * 20);
-    }
-    let sketch = dir.join("sketch.png");
-    photo(&sketch, 90);
+    let sketch = fixtures::twelve_photos_and_a_sketch(&gallery, &dir);
     let search = |extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
             .env("ARNET_CACHE_DIR", &cache)
@@ -200,17 +175,7 @@ fn search_through_the_graph_agrees_with_the_exact_scan_on_a_small_gallery() {
             String::from_utf8_lossy(&out.stderr)
         );
         let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        line["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["path"].as_str().unwrap().to_string(),
-                    r["score"].as_f64().unwrap(),
-                )
-            })
-            .collect::<Vec<_>>()
+        fixtures::search_results(&line)
     };
     let exact = search(&["--top", "12"]);
     assert_eq!(exact.len(), 12);

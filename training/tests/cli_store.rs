@@ -4,37 +4,16 @@
 #[path = "../../tests/support/database.rs"]
 mod database;
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
-use image::{Rgb, RgbImage};
+use fixtures::{photo, search_results as results, tiny_weights};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arnet-cli-store-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn tiny_weights(path: &Path, seed: u64) {
-    let device = Backend::Cpu.device().unwrap();
-    device.seed(seed);
-    let config = ArnetEncoderConfig::new(VitConfig::custom(32, 8, 32, 1, 2));
-    let mut pair = ArnetPair::init(&config, &device).unwrap();
-    weights::save_pair(&mut pair, path).unwrap();
-}
-
-fn photo(path: &Path, shade: u8) {
-    RgbImage::from_fn(40, 40, |x, y| {
-        if (8..32).contains(&x) && (6..36).contains(&y) {
-            Rgb([shade, 80, 255 - shade])
-        } else {
-            Rgb([255; 3])
-        }
-    })
-    .save(path)
-    .unwrap();
+    fixtures::scratch("cli-store", name)
 }
 
 fn arnet(cache: &Path, args: &[&str]) -> Output {
@@ -55,20 +34,6 @@ fn last_json(out: &Output) -> serde_json::Value {
     serde_json::from_str(text.lines().last().unwrap()).unwrap()
 }
 
-fn results(line: &serde_json::Value) -> Vec<(String, f64)> {
-    line["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["path"].as_str().unwrap().to_string(),
-                r["score"].as_f64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn index_and_search_through_the_shared_catalogue_match_the_local_cache() {
     let url = database::url();
@@ -76,12 +41,7 @@ fn index_and_search_through_the_shared_catalogue_match_the_local_cache() {
     let dir = scratch("match");
     let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
     tiny_weights(&weights, 5);
-    std::fs::create_dir_all(&gallery).unwrap();
-    for i in 0..12u8 {
-        photo(&gallery.join(format!("p{i:02}.png")), i * 20);
-    }
-    let sketch = dir.join("sketch.png");
-    photo(&sketch, 90);
+    let sketch = fixtures::twelve_photos_and_a_sketch(&gallery, &dir);
     let (w, g, s) = (
         weights.to_str().unwrap(),
         gallery.to_str().unwrap(),
@@ -139,46 +99,24 @@ fn an_unreachable_or_malformed_store_is_a_clear_error() {
     std::fs::create_dir_all(&gallery).unwrap();
     photo(&gallery.join("p.png"), 10);
     let (w, g) = (weights.to_str().unwrap(), gallery.to_str().unwrap());
+    // `arnet index` with these extra flags must fail; its stderr.
+    let refused = |extra: &[&str]| {
+        let mut args = vec!["index", "--weights", w, "--gallery", g];
+        args.extend_from_slice(extra);
+        let out = arnet(&cache, &args);
+        assert!(!out.status.success(), "{extra:?} was accepted");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
     // Port 9 (discard) on loopback: nothing listens there.
-    let out = arnet(
-        &cache,
-        &[
-            "index",
-            "--weights",
-            w,
-            "--gallery",
-            g,
-            "--store",
-            "postgres://team:pw@127.0.0.1:9/db",
-        ],
-    );
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused(&["--store", "postgres://team:pw@127.0.0.1:9/db"]);
     assert!(
         stderr.contains("postgres://team@127.0.0.1:9/db") && stderr.contains("unreachable"),
         "{stderr}"
     );
     assert!(!stderr.contains("pw@"), "no password in messages: {stderr}");
-    let out = arnet(
-        &cache,
-        &[
-            "index",
-            "--weights",
-            w,
-            "--gallery",
-            g,
-            "--store",
-            "postgres://x@localhost:port/db",
-        ],
-    );
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused(&["--store", "postgres://x@localhost:port/db"]);
     assert!(stderr.contains("not a PostgreSQL URL"), "{stderr}");
     // --catalogue without --store is refused by the parser.
-    let out = arnet(
-        &cache,
-        &["index", "--weights", w, "--gallery", g, "--catalogue", "x"],
-    );
-    assert!(!out.status.success());
+    refused(&["--catalogue", "x"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -277,6 +277,45 @@ impl IndexSettings {
     }
 }
 
+/// Every image of `gallery` with its key; files that cannot be stat'ed are skipped and listed.
+pub(crate) fn list_keyed(
+    gallery: &Path,
+) -> Result<(Vec<(PathBuf, FileKey)>, Vec<Skipped>), GalleryError> {
+    let files = list_images(gallery).map_err(|source| GalleryError::Unreadable {
+        path: gallery.to_path_buf(),
+        source,
+    })?;
+    let mut skipped = Vec::new();
+    let mut keyed = Vec::new();
+    for path in files {
+        match files::file_key(gallery, &path) {
+            Ok(key) => keyed.push((path, key)),
+            Err(e) => skipped.push(Skipped {
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    Ok((keyed, skipped))
+}
+
+/// `progress` as a `(done, embedded) -> keep going` call for a run over `total` photos,
+/// timed from now.
+pub(crate) fn reporter(
+    progress: &mut dyn FnMut(Progress) -> bool,
+    total: usize,
+) -> impl FnMut(usize, usize) -> bool + '_ {
+    let started = Instant::now();
+    move |done, embedded| {
+        progress(Progress {
+            done,
+            total,
+            embedded,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
 /// The store as found at the start of a run: which files it already holds.
 struct Previous {
     store: Option<VectorStore>,
@@ -329,27 +368,13 @@ pub fn index_gallery(
     settings: &IndexSettings,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<GalleryIndex, GalleryError> {
-    let files = list_images(gallery).map_err(|source| GalleryError::Unreadable {
-        path: gallery.to_path_buf(),
-        source,
-    })?;
+    let (keyed, mut skipped) = list_keyed(gallery)?;
     let dir = store_dir(&settings.cache_dir, gallery, &settings.model_id);
     let dim = crate::embed::embedding_width(encoder);
     let store_error = |source| GalleryError::Store {
         path: dir.clone(),
         source,
     };
-    let mut skipped = Vec::new();
-    let mut keyed: Vec<(PathBuf, FileKey)> = Vec::new();
-    for path in files {
-        match files::file_key(gallery, &path) {
-            Ok(key) => keyed.push((path, key)),
-            Err(e) => skipped.push(Skipped {
-                path,
-                reason: e.to_string(),
-            }),
-        }
-    }
     let manifest = read_manifest(&dir, &settings.model_id).filter(|m| m.dim == dim);
     // Whether the folder is exactly what the store holds: then the store is only viewed.
     let unchanged = manifest.as_ref().is_some_and(|m| {
@@ -395,16 +420,8 @@ pub fn index_gallery(
     let total = keyed.len() + skipped.len();
     let mut done = cached + skipped.len();
     let todo: Vec<usize> = (0..keyed.len()).filter(|&i| ids[i].is_none()).collect();
-    let started = Instant::now();
     let mut embedded = 0;
-    let mut report = |done, embedded| {
-        progress(Progress {
-            done,
-            total,
-            embedded,
-            elapsed: started.elapsed(),
-        })
-    };
+    let mut report = reporter(progress, total);
     let mut cancelled = !report(done, 0);
     let paths: Vec<&Path> = keyed.iter().map(|(p, _)| p.as_path()).collect();
     if !cancelled {

@@ -8,8 +8,10 @@ use burn::tensor::Device;
 
 use super::{CatalogueError, SharedCatalogue};
 use crate::encoder::ArnetEncoder;
-use crate::gallery::files::{FileKey, Skipped, file_key, list_images};
-use crate::gallery::{GalleryError, GalleryIndex, IndexSettings, Progress, pipeline};
+use crate::gallery::files::{FileKey, Skipped};
+use crate::gallery::{
+    GalleryError, GalleryIndex, IndexSettings, Progress, list_keyed, pipeline, reporter,
+};
 
 /// Rows written per transaction when uploading local embeddings.
 const UPLOAD_BATCH: usize = 500;
@@ -51,21 +53,7 @@ pub fn sync_gallery(
     local: Option<&GalleryIndex>,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<SyncReport, GalleryError> {
-    let files = list_images(gallery).map_err(|source| GalleryError::Unreadable {
-        path: gallery.to_path_buf(),
-        source,
-    })?;
-    let mut skipped = Vec::new();
-    let mut keyed: Vec<(PathBuf, FileKey)> = Vec::new();
-    for path in files {
-        match file_key(gallery, &path) {
-            Ok(key) => keyed.push((path, key)),
-            Err(e) => skipped.push(Skipped {
-                path,
-                reason: e.to_string(),
-            }),
-        }
-    }
+    let (keyed, mut skipped) = list_keyed(gallery)?;
     let mut stored = catalogue.keys()?;
     // Whether each photo is stored as it is now (the catalogue holds its row).
     let present: Vec<bool> = keyed
@@ -94,17 +82,9 @@ pub fn sync_gallery(
     }
     let total = keyed.len() + skipped.len();
     let mut done = cached + uploaded + skipped.len();
-    let started = Instant::now();
     let mut embedded = 0;
     let mut failure: Option<CatalogueError> = None;
-    let mut report = |done, embedded| {
-        progress(Progress {
-            done,
-            total,
-            embedded,
-            elapsed: started.elapsed(),
-        })
-    };
+    let mut report = reporter(progress, total);
     let mut cancelled = !report(done, 0);
     let paths: Vec<&Path> = keyed.iter().map(|(p, _)| p.as_path()).collect();
     if !cancelled && !todo.is_empty() {
