@@ -277,10 +277,11 @@ impl IndexSettings {
     }
 }
 
+/// A gallery's images with their keys, and the files that could not be keyed.
+pub(crate) type Listing = (Vec<(PathBuf, FileKey)>, Vec<Skipped>);
+
 /// Every image of `gallery` with its key; files that cannot be stat'ed are skipped and listed.
-pub(crate) fn list_keyed(
-    gallery: &Path,
-) -> Result<(Vec<(PathBuf, FileKey)>, Vec<Skipped>), GalleryError> {
+pub(crate) fn list_keyed(gallery: &Path) -> Result<Listing, GalleryError> {
     let files = list_images(gallery).map_err(|source| GalleryError::Unreadable {
         path: gallery.to_path_buf(),
         source,
