@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The checks README's "What ran where" reports for a real GPU (run on an H100, wgpu/Vulkan):
-# wgpu against the CPU backend on the parity-a fixture, training throughput (ViT-B/16 and the
-# demo preset, f32; whether bf16 is allowed), embedding time, and a PyTorch/timm baseline of an
-# ARNet-like training step on the same GPU (needs python3 with torch + timm and CUDA).
+# The checks README's "What ran where" reports for a real GPU: each GPU backend against the CPU
+# backend on the parity-a fixture, training throughput (ViT-B/16 and the demo preset, f32 and
+# bf16), and a PyTorch/timm baseline of an ARNet-like training step on the same GPU (needs
+# python3 with torch + timm and CUDA).
 #
 #   ARNET=path/to/arnet bash scripts/gpu_check.sh
 #
-# Needs a Vulkan loader and the GPU vendor's Vulkan driver. First runs compile wgpu shaders
+# GPU backends tried: wgpu (needs a Vulkan loader and the vendor's Vulkan driver) and, when the
+# binary was built with `--features cuda` (scripts/setup-cuda-build.sh), cuda (needs the NVIDIA
+# driver and libdevice: CUDA_PATH, see README "CUDA"). A backend the binary or the machine
+# lacks is reported and skipped. BACKENDS="cuda" limits the list. First runs compile kernels
 # (a minute or more for ViT-B); the second epoch's pairs/s is the steady-state figure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,20 +18,32 @@ WORK=${WORK:-$(mktemp -d)}
 P=tests/fixtures/parity-a
 nvidia-smi --query-gpu=name,driver_version --format=csv 2>/dev/null
 
-for d in cpu wgpu; do
-  "$A" embed --device $d --heads 4 --weights $P/checkpoint.pth $P/input_sketch.png \
-    $P/input_colour.png > "$WORK/embed_$d.jsonl"
-done
-python3 - "$WORK" <<'PY'
+embed() {
+  "$A" embed --device "$1" --heads 4 --weights $P/checkpoint.pth $P/input_sketch.png \
+    $P/input_colour.png > "$WORK/embed_$1.jsonl"
+}
+embed cpu || exit 1
+gpus=()
+for d in ${BACKENDS:-wgpu cuda}; do
+  if embed "$d" 2> "$WORK/embed_$d.err"; then
+    gpus+=("$d")
+    python3 - "$WORK" "$d" <<'PY'
 import json, sys
-w = sys.argv[1]
+w, d = sys.argv[1:]
 a = [json.loads(l)["embedding"] for l in open(w + "/embed_cpu.jsonl")]
-b = [json.loads(l)["embedding"] for l in open(w + "/embed_wgpu.jsonl")]
-print("wgpu vs cpu, parity-a: max abs diff", max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u, v)))
+b = [json.loads(l)["embedding"] for l in open(w + f"/embed_{d}.jsonl")]
+print(f"{d} vs cpu, parity-a: max abs diff", max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u, v)))
 PY
+  else
+    echo "== $d skipped: $(tail -1 "$WORK/embed_$d.err")"
+  fi
+done
 
 "$A" synth --out "$WORK/s" --photos 300 --sketches-per-photo 1 --seed 1 --test-fraction 0.1 >/dev/null
-for cfg in "wgpu vit-b f32" "wgpu vit-b bf16" "wgpu demo f32" "cpu demo f32"; do
+configs=()
+for d in "${gpus[@]}"; do configs+=("$d vit-b f32" "$d vit-b bf16" "$d demo f32" "$d demo bf16"); done
+configs+=("cpu demo f32")
+for cfg in "${configs[@]}"; do
   set -- $cfg
   echo "== train --device $1 --preset $2 --precision $3"
   "$A" train --data "$WORK/s" --out "$WORK/r-$1-$2-$3" --device $1 --preset $2 --precision $3 \

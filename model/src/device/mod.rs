@@ -3,8 +3,10 @@
 //! Everything else takes a [`Device`], so the same code runs on the CPU backend (Burn's `flex`,
 //! chosen by measurement: see README's benchmark table), on any GPU through wgpu
 //! (Vulkan / Metal / DX12) and, with the `cuda` cargo feature, on CUDA. The CUDA lines below
-//! are the only CUDA-specific code in the project; they cannot be compiled on the project's
-//! build machines (Burn's CUDA backend downloads an LLVM bundle at build time).
+//! and [`cuda_runtime`] (what a CUDA device needs on the machine) are the only CUDA-specific
+//! code in the project; `scripts/setup-cuda-build.sh` makes the feature compile (docs/cuda.md).
+
+pub mod cuda_runtime;
 
 use std::fmt;
 use std::str::FromStr;
@@ -47,6 +49,13 @@ impl Backend {
             }
             #[cfg(feature = "cuda")]
             Backend::Cuda => {
+                // Looked for first: without them cudarc panics generically, or the first
+                // kernel that needs libdevice fails in the middle of a run.
+                let missing = cuda_runtime::CudaSearch::from_environment().missing();
+                if !missing.is_empty() {
+                    let reasons: Vec<String> = missing.iter().map(ToString::to_string).collect();
+                    return Err(DeviceError::Unavailable(self, reasons.join("; and ")));
+                }
                 let device = Device::cuda(0usize);
                 probe(self, &device)?;
                 Ok(device)
@@ -110,7 +119,7 @@ pub enum DeviceError {
     /// The backend was left out of this build.
     #[error(
         "device `{0}` is not available in this build; rebuild with `--features {0}` \
-         (see README: the cuda feature needs a machine that can download Burn's LLVM bundle)"
+         (for cuda, run `bash scripts/setup-cuda-build.sh` first; README, \"CUDA\")"
     )]
     NotCompiled(Backend),
     /// The backend is built in but this machine has no device for it.
