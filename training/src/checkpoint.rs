@@ -155,14 +155,15 @@ impl RunDir {
         Ok(())
     }
 
-    /// Loads the checkpointed model into `pair` (keeping its parameter ids) and the optimiser
-    /// state into `optimizer`.
+    /// Loads the checkpointed model into `pair` (keeping its parameter ids, on `device`) and the
+    /// optimiser state into `optimizer` (on `optimizer_device`, the device without autodiff).
     pub fn load_checkpoint(
         &self,
         state: &RunState,
         pair: &mut ArnetPair,
         optimizer: ModuleOptimizer,
         device: &Device,
+        optimizer_device: &Device,
     ) -> anyhow::Result<ModuleOptimizer> {
         let dir = self.checkpoints();
         let file = WeightFile::read(&dir.join(&state.model_file))?;
@@ -171,8 +172,7 @@ impl RunDir {
         file.state_dict(EncoderRole::Photo)?
             .apply(&mut pair.photo, LoadScope::Full, device)?;
         let path = dir.join(&state.optimizer_file);
-        optimizer
-            .load(&path)
+        crate::optimizer::load_onto(optimizer, &path, optimizer_device)
             .map_err(|e| anyhow::anyhow!("{}: cannot read optimiser state: {e:?}", path.display()))
     }
 }

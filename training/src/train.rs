@@ -34,6 +34,7 @@ use crate::checkpoint::{Best, RunDir, RunState, STATE_FORMAT};
 use crate::dataset::{self, SketchEntry, Split, SplitName};
 use crate::evaluate::{Accuracy, PreparedSplit, evaluate_prepared};
 use crate::metrics::{self, EpochMetrics};
+use crate::optimizer::PinnedAdam;
 use crate::recipe::{BackboneKind, Init, Objective, Precision, Recipe};
 use crate::rng::Rng;
 
@@ -486,14 +487,15 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     train_device.seed(recipe.seed);
     let mut pair = initial_pair(recipe, &train_device)?;
     assign_stable_ids(&mut pair);
-    let mut optimizer = AdamConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.999)
-        .with_epsilon(1e-8)
-        .with_weight_decay(Some(WeightDecayConfig {
-            penalty: recipe.weight_decay as f32,
-        }))
-        .init();
+    let mut optimizer = PinnedAdam::init(
+        &AdamConfig::new()
+            .with_beta_1(0.9)
+            .with_beta_2(0.999)
+            .with_epsilon(1e-8)
+            .with_weight_decay(Some(WeightDecayConfig {
+                penalty: recipe.weight_decay as f32,
+            })),
+    );
     let size = input_size(&pair.sketch);
     let workers = options.workers.max(1);
     let data = TrainData::load(&train_split, size, workers)?;
@@ -508,7 +510,8 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
 
     let mut state = match previous {
         Some(state) => {
-            optimizer = run.load_checkpoint(&state, &mut pair, optimizer, &train_device)?;
+            optimizer =
+                run.load_checkpoint(&state, &mut pair, optimizer, &train_device, &device)?;
             eprintln!(
                 "resuming {} after epoch {}",
                 options.out.display(),

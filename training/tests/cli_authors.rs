@@ -326,3 +326,66 @@ fn our_own_pair_format_with_a_classifier_loads_and_any_other_stray_tensor_is_sti
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--device cuda` either embeds like the CPU (a `cuda` build on a machine with the NVIDIA
+/// driver, a GPU and libdevice) or fails with one line naming each missing part, or, in a
+/// build without the feature, with how to build it. Never a panic or a backtrace.
+#[test]
+fn device_cuda_embeds_like_the_cpu_or_names_what_is_missing() {
+    let weights = fixture("parity-a", "checkpoint.pth").display().to_string();
+    let input = fixture("parity-a", "input_sketch.png")
+        .display()
+        .to_string();
+    let run = |device: &str| {
+        arnet(
+            &[
+                "embed",
+                "--device",
+                device,
+                "--heads",
+                "4",
+                "--weights",
+                &weights,
+                &input,
+            ],
+            None,
+        )
+    };
+    let cuda = run("cuda");
+    let stderr = String::from_utf8_lossy(&cuda.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    if !cfg!(feature = "cuda") {
+        assert!(!cuda.status.success());
+        assert!(stderr.contains("--features cuda"), "{stderr}");
+        assert!(stderr.contains("setup-cuda-build.sh"), "{stderr}");
+        return;
+    }
+    let missing = arnet_model::device::cuda_runtime::CudaSearch::from_environment().missing();
+    if missing.is_empty() {
+        assert!(cuda.status.success(), "{stderr}");
+        let cpu = run("cpu");
+        let parse = |out: &[u8]| -> Vec<f64> {
+            let line: serde_json::Value = serde_json::from_slice(out).unwrap();
+            line["embedding"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        };
+        assert_matches_pytorch(
+            &parse(&cuda.stdout),
+            &parse(&cpu.stdout),
+            "cuda against cpu",
+        );
+    } else {
+        assert!(!cuda.status.success());
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        for part in &missing {
+            assert!(
+                stderr.contains(&part.to_string()),
+                "{part} not in: {stderr}"
+            );
+        }
+    }
+}
