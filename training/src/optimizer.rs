@@ -101,8 +101,8 @@ mod tests {
     }
 
     /// A checkpoint written by burn's plain Adam (every checkpoint before this type existed),
-    /// read back through [`load_onto`], continues exactly as the uninterrupted optimiser does,
-    /// and reads back as the same record. (That the state lands on the named device, never on
+    /// read back through [`load_onto`], continues exactly as the uninterrupted optimiser does.
+    /// (That the state lands on the named device, never on
     /// `Device::default()`, is what `train`'s resume test checks in a `cuda` build without a
     /// GPU, where the default device cannot be used at all.)
     #[test]
@@ -123,9 +123,6 @@ mod tests {
         straight.save(&path).unwrap();
         let mut resumed =
             load_onto(PinnedAdam::init(&config), &path, &Device::flex()).expect("loads");
-        let bytes = |optimizer: &ModuleOptimizer| optimizer.into_bytes().unwrap().to_vec();
-        assert_eq!(bytes(&resumed), bytes(&straight));
-
         let a = step(model.clone(), &mut straight, &device);
         let b = step(model.clone(), &mut resumed, &device);
         let fresh = step(model, &mut PinnedAdam::init(&config), &device);

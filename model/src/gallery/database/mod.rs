@@ -254,13 +254,7 @@ impl SharedCatalogue {
             .client
             .query(&sql, &[&self.catalogue])
             .map_err(self.query_error("listing the catalogue"))?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                let key = key_from_row(row);
-                (key.path.clone(), key)
-            })
-            .collect())
+        Ok(keys_by_path(&rows))
     }
 
     /// Of `keys`, those not stored as they are (missing, or another size or date).
@@ -274,13 +268,7 @@ impl SharedCatalogue {
             .client
             .query(&sql, &[&self.catalogue, &paths])
             .map_err(self.query_error("checking the catalogue"))?;
-        let stored: HashMap<String, FileKey> = rows
-            .iter()
-            .map(|row| {
-                let key = key_from_row(row);
-                (key.path.clone(), key)
-            })
-            .collect();
+        let stored = keys_by_path(&rows);
         Ok(keys
             .iter()
             .map(|k| stored.get(&k.path) != Some(*k))
@@ -311,13 +299,14 @@ impl SharedCatalogue {
                 assert_eq!(embedding.len(), dim, "embedding width mismatch");
                 let mut unit = embedding.clone();
                 l2_normalize(&mut unit);
+                let (size, modified_ns) = key_columns(key);
                 batch.execute(
                     &statement,
                     &[
                         &catalogue,
                         &key.path,
-                        &(key.size.min(i64::MAX as u64) as i64),
-                        &nanos_to_i64(key.modified_ns),
+                        &size,
+                        &modified_ns,
                         &Vector::from(unit),
                     ],
                 )?;
@@ -333,17 +322,10 @@ impl SharedCatalogue {
             "DELETE FROM {} WHERE catalogue = $1 AND path = $2 AND size = $3 AND modified_ns = $4",
             self.table
         );
+        let (size, modified_ns) = key_columns(key);
         let removed = self
             .client
-            .execute(
-                &sql,
-                &[
-                    &self.catalogue,
-                    &key.path,
-                    &(key.size.min(i64::MAX as u64) as i64),
-                    &nanos_to_i64(key.modified_ns),
-                ],
-            )
+            .execute(&sql, &[&self.catalogue, &key.path, &size, &modified_ns])
             .map_err(self.query_error("removing a photo"))?;
         Ok(removed > 0)
     }
@@ -422,8 +404,23 @@ fn photos_table(model_id: &str) -> String {
     }
 }
 
-fn nanos_to_i64(nanos: u128) -> i64 {
-    i64::try_from(nanos).unwrap_or(i64::MAX)
+/// A key's size and modification time as the `size` and `modified_ns` columns (`bigint`,
+/// clamped: no real file reaches `i64::MAX` bytes or nanoseconds).
+fn key_columns(key: &FileKey) -> (i64, i64) {
+    (
+        i64::try_from(key.size).unwrap_or(i64::MAX),
+        i64::try_from(key.modified_ns).unwrap_or(i64::MAX),
+    )
+}
+
+/// Rows of `SELECT path, size, modified_ns`, by path.
+fn keys_by_path(rows: &[postgres::Row]) -> HashMap<String, FileKey> {
+    rows.iter()
+        .map(|row| {
+            let key = key_from_row(row);
+            (key.path.clone(), key)
+        })
+        .collect()
 }
 
 fn key_from_row(row: &postgres::Row) -> FileKey {
