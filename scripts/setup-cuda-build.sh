@@ -70,7 +70,7 @@ download() {
 
 # Everything the bundler and cubecl-llvm's build script ask llvm-config for, checked for real.
 check_llvm() {
-  local prefix=$1 config=$1/bin/llvm-config version targets lib missing=0
+  local prefix=$1 config=$1/bin/llvm-config version targets lib libnames libdir missing=0
   version=$("$config" --version) || return 1
   [[ $version == 23.1.* ]] || { echo "llvm-config says LLVM $version, expected 23.1.x" >&2; return 1; }
   targets=$("$config" --targets-built)
@@ -78,13 +78,17 @@ check_llvm() {
     [[ " $targets " == *" $t "* ]] || { echo "LLVM in $prefix lacks the $t target" >&2; return 1; }
   done
   [[ -f $("$config" --includedir)/llvm-c/Core.h ]] || { echo "LLVM headers missing in $prefix" >&2; return 1; }
-  for lib in $("$config" --link-static --libnames); do
-    [[ -f $("$config" --libdir)/$lib ]] || { echo "missing $lib" >&2; missing=1; }
+  # llvm-config itself fails when an archive it lists is missing: its status counts too.
+  libnames=$("$config" --link-static --libnames) || return 1
+  libdir=$("$config" --libdir) || return 1
+  [[ -n $libnames ]] || { echo "llvm-config lists no static libraries" >&2; return 1; }
+  for lib in $libnames; do
+    [[ -f $libdir/$lib ]] || { echo "missing $lib" >&2; missing=1; }
   done
   [[ $missing == 0 ]] || return 1
-  "$config" --link-static --system-libs >/dev/null
-  "$config" --cxxflags >/dev/null
-  echo "LLVM $version in $prefix: targets $targets; $("$config" --link-static --libnames | wc -w) static libraries, all present"
+  "$config" --link-static --system-libs >/dev/null || return 1
+  "$config" --cxxflags >/dev/null || return 1
+  echo "LLVM $version in $prefix: targets $targets; $(wc -w <<<"$libnames") static libraries, all present"
 }
 
 if [[ -f $DEST/.tracel-llvm-installed ]] && check_llvm "$DEST"; then
