@@ -62,8 +62,12 @@ fn embed(set: &str, heads: Option<&str>, weights: &str, encoder: &str) -> (Vec<V
     let out = arnet(&args, None);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(out.status.success(), "{set} {weights}: {stderr}");
-    let embeddings = String::from_utf8(out.stdout)
-        .unwrap()
+    (embeddings(&out.stdout), stderr)
+}
+
+/// The embeddings of `arnet embed`'s JSON lines, in order.
+fn embeddings(stdout: &[u8]) -> Vec<Vec<f64>> {
+    String::from_utf8_lossy(stdout)
         .lines()
         .map(|line| {
             let json: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -74,8 +78,7 @@ fn embed(set: &str, heads: Option<&str>, weights: &str, encoder: &str) -> (Vec<V
                 .map(|v| v.as_f64().unwrap())
                 .collect()
         })
-        .collect();
-    (embeddings, stderr)
+        .collect()
 }
 
 fn assert_matches_pytorch(actual: &[f64], reference: &[f64], what: &str) {
@@ -365,18 +368,9 @@ fn device_cuda_embeds_like_the_cpu_or_names_what_is_missing() {
     if missing.is_empty() {
         assert!(cuda.status.success(), "{stderr}");
         let cpu = run("cpu");
-        let parse = |out: &[u8]| -> Vec<f64> {
-            let line: serde_json::Value = serde_json::from_slice(out).unwrap();
-            line["embedding"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect()
-        };
         assert_matches_pytorch(
-            &parse(&cuda.stdout),
-            &parse(&cpu.stdout),
+            &embeddings(&cuda.stdout)[0],
+            &embeddings(&cpu.stdout)[0],
             "cuda against cpu",
         );
     } else {
