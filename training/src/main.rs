@@ -337,7 +337,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     let settings = args.model.index_settings(&args.store)?;
     let dim = embed::embedding_width(&pair.photo);
     let mut shared = args.store.connect(&args.gallery, &settings, dim)?;
-    let local = match &mut shared {
+    let (local, photos) = match &mut shared {
         Some(catalogue) => {
             let report = gallery::sync_gallery(
                 &args.gallery,
@@ -349,10 +349,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                 &mut |_| true,
             )?;
             warn_skipped(&report.skipped);
-            if report.photos.is_empty() {
-                anyhow::bail!("{}: no readable photos", args.gallery.display());
-            }
-            None
+            (None, report.photos.len())
         }
         None => {
             let index = gallery::index_gallery(
@@ -363,12 +360,13 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                 &mut |_| true,
             )?;
             warn_skipped(&index.skipped);
-            if index.photos.is_empty() {
-                anyhow::bail!("{}: no readable photos", args.gallery.display());
-            }
-            Some(index)
+            let photos = index.photos.len();
+            (Some(index), photos)
         }
     };
+    if photos == 0 {
+        anyhow::bail!("{}: no readable photos", args.gallery.display());
+    }
     let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.run.batch_size, &device);
     let mut search = |query: &[f32]| -> anyhow::Result<Vec<(PathBuf, f32)>> {
         Ok(match (&local, &mut shared) {

@@ -56,13 +56,12 @@ pub fn sync_gallery(
     let (keyed, mut skipped) = list_keyed(gallery)?;
     let mut stored = catalogue.keys()?;
     // Whether each photo is stored as it is now (the catalogue holds its row).
-    let present: Vec<bool> = keyed
+    let mut present: Vec<bool> = keyed
         .iter()
         .map(|(_, key)| stored.get(&key.path) == Some(key))
         .collect();
     let mut todo: Vec<usize> = (0..keyed.len()).filter(|&i| !present[i]).collect();
     let cached = keyed.len() - todo.len();
-    let mut present = present;
     let uploaded = match local {
         Some(local) => upload_local(local, &keyed, &mut todo, &mut present, catalogue)?,
         None => 0,
