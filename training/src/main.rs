@@ -349,6 +349,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                 &mut |_| true,
             )?;
             warn_skipped(&report.skipped);
+            warn_kept(&report, catalogue);
             (None, report.photos.len())
         }
         None => {
