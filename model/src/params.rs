@@ -218,6 +218,26 @@ pub fn collect_host<M: VisitParams>(module: &mut M) -> Vec<(String, HostTensor)>
     out
 }
 
+/// Sets every parameter of `module` from `values`, which [`collect_host`] took from a module
+/// of the same architecture (same names, same order, same shapes); ids are kept.
+///
+/// # Panics
+/// If `values` does not list exactly `module`'s parameters in visit order.
+pub fn assign_host<M: VisitParams>(
+    module: &mut M,
+    values: &[(String, HostTensor)],
+    device: &Device,
+) {
+    let mut next = values.iter();
+    module.visit_params("", &mut |name, slot| {
+        let (expected, value) = next.next().expect("a value for every parameter");
+        assert_eq!(name, expected, "parameters in visit order");
+        assert_eq!(slot.torch_shape(), value.shape, "{name}: same shape");
+        slot.set(value, device);
+    });
+    assert!(next.next().is_none(), "no values left over");
+}
+
 /// Every parameter's gradient as `(PyTorch name, gradient or None)`, in visit order.
 pub fn collect_grads<M: VisitParams>(
     module: &mut M,

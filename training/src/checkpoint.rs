@@ -5,7 +5,8 @@
 //! OUT/checkpoint/state.json            epochs done, best so far, metrics history: the commit point
 //! OUT/checkpoint/model-EEEE.safetensors    both encoders after epoch EEEE (our pair format)
 //! OUT/checkpoint/optimizer-EEEE.bpk        Adam's state (Burn's burnpack), keyed by name-derived ids
-//! OUT/best.safetensors, OUT/best.json  the best epoch by validation Acc@1, then @10, then @5
+//! OUT/checkpoint/average-EEEE.safetensors  with --average-from: the mean weights so far
+//! OUT/best.safetensors, OUT/best.json  the best epoch (or average) by validation Acc@1, @10, @5
 //! OUT/metrics.csv, OUT/curves.png      per-epoch metrics and their plot
 //! ```
 //! Every file is written to a temporary name and renamed. After an epoch the model and
@@ -37,6 +38,21 @@ pub struct Best {
     pub epoch: usize,
     /// Its validation accuracy.
     pub val: Accuracy,
+    /// When the best model is the mean of the weights of epochs `averaged_from..=epoch`
+    /// (`--average-from`), its first epoch; `None`: the weights after `epoch` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub averaged_from: Option<usize>,
+}
+
+/// The running weight average of a run with `--average-from` ([`crate::averaging`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AverageState {
+    /// Its file, relative to the checkpoint folder.
+    pub file: String,
+    /// First epoch averaged.
+    pub from: usize,
+    /// Epochs averaged (`from..from + count`).
+    pub count: usize,
 }
 
 /// `OUT/checkpoint/state.json`.
@@ -57,6 +73,9 @@ pub struct RunState {
     pub model_file: String,
     /// Optimiser file, relative to the checkpoint folder.
     pub optimizer_file: String,
+    /// The weight average so far, with `--average-from` (older runs: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<AverageState>,
 }
 
 /// Paths of a run folder.
@@ -118,7 +137,8 @@ impl RunDir {
         Ok(Some(state))
     }
 
-    /// Saves the model and optimiser after `epoch`, commits `state`, and removes older files.
+    /// Saves the model and optimiser after `epoch`, commits `state`, and removes older files
+    /// (the average file that `state.average` names is written by the caller beforehand).
     pub fn save_checkpoint(
         &self,
         pair: &mut ArnetPair,
@@ -145,9 +165,13 @@ impl RunDir {
         // Only now are the previous epoch's files unreferenced.
         for entry in std::fs::read_dir(&dir)?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let stale = (name.starts_with("model-") || name.starts_with("optimizer-"))
+            let current_average = state.average.as_ref().map(|a| a.file.as_str());
+            let stale = (name.starts_with("model-")
+                || name.starts_with("optimizer-")
+                || name.starts_with("average-"))
                 && name != state.model_file
-                && name != state.optimizer_file;
+                && name != state.optimizer_file
+                && Some(name.as_str()) != current_average;
             if stale {
                 let _ = std::fs::remove_file(entry.path());
             }

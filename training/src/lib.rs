@@ -3,12 +3,14 @@
 //! - [`augment`]: the training views A0 / A1;
 //! - [`dataset`]: Clothes-V1-style folders, pairing and the pre-training check;
 //! - [`evaluate`]: Acc@1/5/10 evaluation; [`on_the_fly`]: m@A / m@B over stroke lists;
-//! - [`recipe`], [`train`], [`batches`], [`checkpoint`], [`optimizer`], [`metrics`]: `arnet train`;
+//! - [`recipe`], [`train`], [`batches`], [`checkpoint`], [`optimizer`], [`averaging`],
+//!   [`metrics`]: `arnet train`;
 //! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`);
 //! - [`pseudo_sketch`]: sketches drawn from photos by HED or Canny (`arnet pseudo-sketch`);
 //!   [`pseudo_pairs`]: them in training (`arnet train --pseudo-sketches`).
 
 pub mod augment;
+pub mod averaging;
 pub mod batches;
 pub mod checkpoint;
 pub mod dataset;

@@ -556,6 +556,11 @@ struct TrainArgs {
     /// over --epochs; resume with the same --epochs).
     #[arg(long, value_enum, default_value = "constant")]
     lr_schedule: LrSchedule,
+    /// Average the weights of every epoch from this one (1-based) to the last (stochastic
+    /// weight averaging); after each such epoch the average is validated like the epoch's own
+    /// weights, and best.safetensors is whichever validates better.
+    #[arg(long, value_name = "EPOCH")]
+    average_from: Option<usize>,
     /// L2 weight decay added to the gradient.
     #[arg(long, default_value_t = 1e-4)]
     weight_decay: f64,
@@ -682,6 +687,7 @@ fn run_train(args: TrainArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         learning_rate: args.learning_rate,
         lr_schedule: args.lr_schedule,
+        average_from: args.average_from,
         weight_decay: args.weight_decay,
         temperature: args.temperature,
         triplet_margin: args.triplet_margin,

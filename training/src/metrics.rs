@@ -32,19 +32,25 @@ pub struct EpochMetrics {
     pub seconds: f64,
     /// Training pairs per second.
     pub pairs_per_second: f64,
+    /// Validation accuracy of the weight average up to this epoch (`--average-from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub averaged_val: Option<Accuracy>,
 }
 
 const COLUMNS: &str = "epoch,loss,multi_modal,inter_sample,intra_sketch,intra_photo,recycling,\
-                       val_acc1,val_acc5,val_acc10,seconds,pairs_per_second";
+                       val_acc1,val_acc5,val_acc10,seconds,pairs_per_second,\
+                       avg_val_acc1,avg_val_acc5,avg_val_acc10";
 
 /// The CSV text of `history`.
 pub fn to_csv(history: &[EpochMetrics]) -> String {
     let mut out = format!("{COLUMNS}\n");
     let cell = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
+    let percent = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     for m in history {
+        let averaged = m.averaged_val.as_ref();
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2}",
+            "{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{},{},{}",
             m.epoch,
             cell(m.loss),
             cell(m.multi_modal),
@@ -57,6 +63,9 @@ pub fn to_csv(history: &[EpochMetrics]) -> String {
             m.val.acc10,
             m.seconds,
             m.pairs_per_second,
+            percent(averaged.map(|a| a.acc1)),
+            percent(averaged.map(|a| a.acc5)),
+            percent(averaged.map(|a| a.acc10)),
         );
     }
     out
@@ -163,6 +172,18 @@ pub fn plot_png(history: &[EpochMetrics]) -> anyhow::Result<Vec<u8>> {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
         }
+        let averaged: Vec<(f64, f64)> = history
+            .iter()
+            .filter_map(|m| m.averaged_val.as_ref().map(|a| (m.epoch as f64, a.acc1)))
+            .collect();
+        if !averaged.is_empty() {
+            let colour = RGBColor(148, 103, 189);
+            accuracy
+                .draw_series(LineSeries::new(averaged, colour.stroke_width(2)))
+                .map_err(plot_error)?
+                .label("Acc@1, weight average")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+        }
         accuracy
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
@@ -209,6 +230,7 @@ mod tests {
             val: Accuracy::from_ranks(&[0, 3, 20], 30),
             seconds: 1.0,
             pairs_per_second: acc1,
+            averaged_val: (epoch > 1).then(|| Accuracy::from_ranks(&[0, 0, 0], 30)),
         }
     }
 
@@ -223,6 +245,13 @@ mod tests {
             "untrained row has empty losses"
         );
         assert!(lines[2].starts_with("1,3.500000,1.750000"));
+        assert!(
+            lines[2].ends_with(",,,"),
+            "no average after epoch 1: empty cells"
+        );
+        let with_average = to_csv(&[row(2, Some(1.0), 2.0)]);
+        let last = with_average.lines().nth(1).unwrap();
+        assert!(last.ends_with(",100.00,100.00,100.00"), "{last}");
     }
 
     #[test]

@@ -178,6 +178,10 @@ pub struct Recipe {
     /// How the learning rate moves over the epochs (older recipes: constant).
     #[serde(default)]
     pub lr_schedule: LrSchedule,
+    /// Average the weights after each epoch from this one (1-based) on, and keep the average
+    /// when it validates better (`crate::averaging`); `None`: no averaging (older recipes).
+    #[serde(default)]
+    pub average_from: Option<usize>,
     /// L2 weight decay added to the gradient (paper: 1e-4; Adam, not AdamW).
     pub weight_decay: f64,
     /// InfoNCE temperature (paper: 0.07).
@@ -227,6 +231,7 @@ impl Default for Recipe {
             batch_size: 16,
             learning_rate: 6e-6,
             lr_schedule: LrSchedule::Constant,
+            average_from: None,
             weight_decay: 1e-4,
             temperature: 0.07,
             triplet_margin: 0.2,
@@ -336,6 +341,9 @@ impl Recipe {
         if self.learning_rate <= 0.0 || !self.learning_rate.is_finite() {
             return Err(format!("--lr must be positive, got {}", self.learning_rate));
         }
+        if self.average_from == Some(0) {
+            return Err("--average-from counts epochs from 1 (the first epoch's weights)".into());
+        }
         Ok(())
     }
 
@@ -421,6 +429,19 @@ mod tests {
         saved.as_object_mut().unwrap().remove("lr_schedule");
         let recipe: Recipe = serde_json::from_value(saved).unwrap();
         assert_eq!(recipe.lr_schedule, LrSchedule::Constant);
+    }
+
+    #[test]
+    fn averaging_counts_epochs_from_one_and_older_recipes_do_not_average() {
+        let zero = Recipe {
+            average_from: Some(0),
+            ..Recipe::default()
+        };
+        assert!(zero.validate().unwrap_err().contains("--average-from"));
+        let mut saved = serde_json::to_value(Recipe::default()).unwrap();
+        saved.as_object_mut().unwrap().remove("average_from");
+        let recipe: Recipe = serde_json::from_value(saved).unwrap();
+        assert_eq!(recipe.average_from, None);
     }
 
     #[test]

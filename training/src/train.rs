@@ -29,8 +29,9 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use crate::averaging::RunningAverage;
 use crate::batches::{Batch, TrainData, epoch_batches, parallel_map, prefetch};
-use crate::checkpoint::{Best, RunDir, RunState, STATE_FORMAT};
+use crate::checkpoint::{AverageState, Best, RunDir, RunState, STATE_FORMAT};
 use crate::dataset::{self, SketchEntry, Split, SplitName};
 use crate::evaluate::{Accuracy, PreparedSplit, evaluate_prepared};
 use crate::metrics::{self, EpochMetrics};
@@ -90,6 +91,9 @@ pub struct TrainSummary {
 #[derive(Debug, Serialize)]
 struct BestReport<'a> {
     epoch: usize,
+    /// The best model is the mean of the weights of epochs `averaged_from..=epoch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    averaged_from: Option<usize>,
     val: &'a Accuracy,
     test: Option<&'a Accuracy>,
     untrained_test: Option<&'a Accuracy>,
@@ -533,6 +537,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
                 val: evaluate(&untrained, &val),
                 seconds: 0.0,
                 pairs_per_second: 0.0,
+                averaged_val: None,
             }];
             RunState {
                 format: STATE_FORMAT.into(),
@@ -542,6 +547,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
                 history,
                 model_file: String::new(),
                 optimizer_file: String::new(),
+                average: None,
             }
         }
     };
@@ -549,6 +555,20 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         eprintln!(
             "untrained: val Acc@1 {:.2}%  Acc@10 {:.2}%",
             first.val.acc1, first.val.acc10
+        );
+    }
+    let mut average = match &state.average {
+        Some(saved) => {
+            RunningAverage::read(&run.checkpoints().join(&saved.file), saved.count, &device)?
+        }
+        None => RunningAverage::empty(),
+    };
+    if let Some(from) = recipe.average_from
+        && from > options.epochs
+    {
+        eprintln!(
+            "note: --average-from {from} is after the last epoch ({}): no weights are averaged",
+            options.epochs
         );
     }
 
@@ -612,7 +632,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         let seconds = started.elapsed().as_secs_f64();
         calibrate(&mut pair, &data, size, &train_device);
         let mut eval_pair = pair.valid();
-        let metrics = EpochMetrics {
+        let mut metrics = EpochMetrics {
             epoch: epoch + 1,
             loss: sums.mean(sums.total),
             multi_modal: sums.mean(sums.multi_modal),
@@ -634,6 +654,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             val: evaluate(&eval_pair, &val),
             seconds,
             pairs_per_second: pairs as f64 / seconds.max(1e-9),
+            averaged_val: None,
         };
         let improved = state
             .best
@@ -656,8 +677,48 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             state.best = Some(Best {
                 epoch: epoch + 1,
                 val: metrics.val,
+                averaged_from: None,
             });
             write_best_report(&run, &state, None)?;
+        }
+        if let Some(from) = recipe.average_from
+            && epoch + 1 >= from
+        {
+            average.add(&mut eval_pair);
+            let file = format!("average-{:04}.safetensors", epoch + 1);
+            std::fs::create_dir_all(run.checkpoints())
+                .with_context(|| format!("{}", run.checkpoints().display()))?;
+            average.save(&eval_pair, &run.checkpoints().join(&file), &device)?;
+            // Committed with the epoch's checkpoint below.
+            state.average = Some(AverageState {
+                file,
+                from,
+                count: average.count(),
+            });
+            let mut averaged = average.model(&eval_pair, &device);
+            let val = evaluate(&averaged, &val);
+            let better = state
+                .best
+                .as_ref()
+                .is_none_or(|best| val.better_than(&best.val));
+            eprintln!(
+                "  mean of epochs {from}-{}: val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%{}",
+                epoch + 1,
+                val.acc1,
+                val.acc5,
+                val.acc10,
+                if better { "  best so far" } else { "" }
+            );
+            if better {
+                weights::save_pair(&mut averaged, &run.best_weights())?;
+                state.best = Some(Best {
+                    epoch: epoch + 1,
+                    val,
+                    averaged_from: Some(from),
+                });
+                write_best_report(&run, &state, None)?;
+            }
+            metrics.averaged_val = Some(val);
         }
         state.history.push(metrics);
         state.epochs_done = epoch + 1;
@@ -676,9 +737,12 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         _ => None,
     };
     if let Some(best) = &state.best {
+        let what = match best.averaged_from {
+            Some(from) => format!("the mean of epochs {from}-{}", best.epoch),
+            None => format!("epoch {}", best.epoch),
+        };
         eprintln!(
-            "best: epoch {} (val Acc@1 {:.2}%) -> {}",
-            best.epoch,
+            "best: {what} (val Acc@1 {:.2}%) -> {}",
             best.val.acc1,
             run.best_weights().display()
         );
@@ -711,6 +775,7 @@ fn write_best_report(
     };
     let report = BestReport {
         epoch: best.epoch,
+        averaged_from: best.averaged_from,
         val: &best.val,
         test,
         untrained_test: state.untrained_test.as_ref(),

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use arnet_model::burn::tensor::Device;
 use arnet_model::embed::embed_inputs;
-use arnet_model::params::collect_host;
+use arnet_model::params::{HostTensor, collect_host};
 use arnet_model::preprocess::load_model_input;
 use arnet_model::{ArnetPair, Backend, weights};
 use arnet_training::recipe::{LrSchedule, Objective, Preset, Recipe, Views};
@@ -374,6 +374,109 @@ fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
             .fold(0.0, f32::max);
         assert!(diff < 1e-4, "embeddings differ by {diff}");
     }
+    for dir in [straight, resumed] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+fn largest_difference(a: &[(String, HostTensor)], b: &[(String, HostTensor)]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .flat_map(|((_, x), (_, y))| x.data.iter().zip(&y.data).map(|(p, q)| (p - q).abs()))
+        .fold(0.0, f32::max)
+}
+
+fn average_file(out: &Path, device: &Device) -> Vec<(String, HostTensor)> {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("checkpoint/state.json")).unwrap()).unwrap();
+    assert_eq!(state["average"]["from"], 2, "{state}");
+    let file = out
+        .join("checkpoint")
+        .join(state["average"]["file"].as_str().unwrap());
+    collect_host(&mut weights::load_pair(&file, None, device).unwrap())
+}
+
+/// `--average-from 2` over 3 epochs: the kept average is the element-wise mean of the weights
+/// after epochs 2 and 3, it is validated each epoch, a run interrupted after epoch 2 resumes
+/// it to the same mean, and `best.safetensors` is whichever validated better.
+#[test]
+fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_resumes_it() {
+    let _turn = turn();
+    let (straight, resumed) = (scratch("average-straight"), scratch("average-resumed"));
+    let recipe = Recipe {
+        average_from: Some(2),
+        ..tiny_recipe()
+    };
+    let device = Backend::Cpu.device().unwrap();
+    let a = run(&straight, recipe.clone(), 3, false);
+    let after_two = run(&resumed, recipe.clone(), 2, false);
+    let b = run(&resumed, recipe, 3, true);
+
+    let averaged: Vec<bool> = a.history.iter().map(|m| m.averaged_val.is_some()).collect();
+    assert_eq!(averaged, [false, false, true, true]);
+    let (mut second, mut third) = (after_two.last, a.last);
+    let (second, third) = (collect_host(&mut second), collect_host(&mut third));
+    assert!(
+        largest_difference(&second, &third) > 1e-4,
+        "epochs 2 and 3 differ, so the mean is neither"
+    );
+    let mean: Vec<(String, HostTensor)> = second
+        .iter()
+        .zip(&third)
+        .map(|((name, x), (_, y))| {
+            let data = x.data.iter().zip(&y.data).map(|(p, q)| (p + q) / 2.0);
+            (
+                name.clone(),
+                HostTensor::new(x.shape.clone(), data.collect()),
+            )
+        })
+        .collect();
+    let kept = average_file(&straight, &device);
+    let diff = largest_difference(&kept, &mean);
+    assert!(
+        diff < 3e-5,
+        "the kept average is {diff} from the mean of epochs 2 and 3"
+    );
+    let diff = largest_difference(&average_file(&resumed, &device), &kept);
+    assert!(
+        diff < 3e-5,
+        "the resumed average is {diff} from the uninterrupted one"
+    );
+    for (x, y) in a.history.iter().zip(&b.history) {
+        assert_eq!(x.averaged_val, y.averaged_val, "epoch {}", x.epoch);
+    }
+
+    let best = a.best.expect("a best model");
+    let best_weights = collect_host(
+        &mut weights::load_pair(&straight.join("best.safetensors"), None, &device).unwrap(),
+    );
+    let report = std::fs::read_to_string(straight.join("best.json")).unwrap();
+    match best.averaged_from {
+        Some(from) => {
+            assert_eq!(
+                (from, best.epoch),
+                (2, 3),
+                "only the last average can be kept"
+            );
+            assert_eq!(Some(best.val), a.history[3].averaged_val);
+            assert!(largest_difference(&best_weights, &kept) < 1e-6);
+            assert!(report.contains("\"averaged_from\": 2"), "{report}");
+        }
+        None => {
+            assert!(!report.contains("averaged_from"), "{report}");
+            let epoch = &a.history[best.epoch];
+            assert_eq!(best.val, epoch.val);
+            for m in &a.history[2..] {
+                assert!(!m.averaged_val.unwrap().better_than(&best.val));
+            }
+        }
+    }
+    let csv = std::fs::read_to_string(straight.join("metrics.csv")).unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with("avg_val_acc10"),
+        "{csv}"
+    );
     for dir in [straight, resumed] {
         std::fs::remove_dir_all(dir).unwrap();
     }
