@@ -392,6 +392,15 @@ fn calibrate(pair: &mut ArnetPair, data: &TrainData, size: usize, device: &Devic
         .calibrate_patch_norm(data.anchor_batches(true, CALIBRATION_BATCH, size, device));
 }
 
+/// "epochs 6-9", or "epoch 6" when the span is one epoch.
+fn epoch_span(first: usize, last: usize) -> String {
+    if first == last {
+        format!("epoch {first}")
+    } else {
+        format!("epochs {first}-{last}")
+    }
+}
+
 /// Seed of Burn's generator for `epoch` (dropout in MSTR).
 fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     Rng::for_item(seed, DROPOUT_STREAM, epoch as u64).next_u64()
@@ -702,8 +711,8 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
                 .as_ref()
                 .is_none_or(|best| val.better_than(&best.val));
             eprintln!(
-                "  mean of epochs {from}-{}: val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%{}",
-                epoch + 1,
+                "  weight average of {}: val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%{}",
+                epoch_span(from, epoch + 1),
                 val.acc1,
                 val.acc5,
                 val.acc10,
@@ -738,7 +747,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     };
     if let Some(best) = &state.best {
         let what = match best.averaged_from {
-            Some(from) => format!("the mean of epochs {from}-{}", best.epoch),
+            Some(from) => format!("the weight average of {}", epoch_span(from, best.epoch)),
             None => format!("epoch {}", best.epoch),
         };
         eprintln!(
