@@ -6,10 +6,10 @@
 //! (the demo's validation Acc@1 swung between 75 % and 81 % from one epoch to the next), and
 //! the mean of the wandering points sits nearer the centre of the basin than any one of them.
 //!
-//! BatchNorm's running statistics (and the ViT patch norm's calibrated ones) are averaged with
-//! the weights, as PyTorch's `AveragedModel(use_buffers=True)` does, rather than estimated
-//! again by a further pass over the training images: with a fine-tune's small steps the
-//! snapshots' statistics are close, and their mean is what the mean weights see.
+//! Statistics are averaged with the weights, as PyTorch's `AveragedModel(use_buffers=True)`
+//! does, rather than estimated again by a further pass over the training images.
+//! EfficientNet's BatchNorm statistics are frozen (the same in every snapshot, so the mean is
+//! exact); a ViT's calibrated patch-norm statistics move little between a fine-tune's epochs.
 //!
 //! The running mean is kept in the checkpoint folder as a pair file like any other
 //! (`average-EEEE.safetensors`), named in `state.json` with its count, so `--resume` continues
