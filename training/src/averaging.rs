@@ -111,7 +111,7 @@ mod tests {
         let device = Device::flex();
         let mut snapshots: Vec<ArnetPair> = (0..3).map(|s| tiny_pair(s, &device)).collect();
         let values: Vec<Vec<(String, HostTensor)>> =
-            snapshots.iter_mut().map(|p| collect_host(p)).collect();
+            snapshots.iter_mut().map(collect_host).collect();
         let mut average = RunningAverage::empty();
         for pair in &mut snapshots {
             average.add(pair);
