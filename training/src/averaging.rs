@@ -38,7 +38,7 @@ impl RunningAverage {
         }
     }
 
-    /// The mean of `count` snapshots, saved by [`RunningAverage::save`] to `path`.
+    /// The mean of `count` snapshots, saved as the pair file `path` (of [`RunningAverage::model`]).
     pub fn read(path: &Path, count: usize, device: &Device) -> Result<Self, WeightsError> {
         let mut pair = weights::load_pair(path, None, device)?;
         Ok(Self {
@@ -78,11 +78,6 @@ impl RunningAverage {
         let mut pair = like.clone();
         assign_host(&mut pair, &self.mean, device);
         pair
-    }
-
-    /// Writes the mean as a pair file (atomically); `like` supplies the configuration.
-    pub fn save(&self, like: &ArnetPair, path: &Path, device: &Device) -> Result<(), WeightsError> {
-        weights::save_pair(&mut self.model(like, device), path)
     }
 }
 
@@ -140,7 +135,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("arnet-average-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("average.safetensors");
-        average.save(&snapshots[0], &path, &device).unwrap();
+        weights::save_pair(&mut average.model(&snapshots[0], &device), &path).unwrap();
         let mut reread = RunningAverage::read(&path, 3, &device).unwrap();
         let mut fourth = tiny_pair(9, &device);
         let fourth_values = collect_host(&mut fourth);

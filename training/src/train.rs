@@ -697,14 +697,14 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             let file = format!("average-{:04}.safetensors", epoch + 1);
             std::fs::create_dir_all(run.checkpoints())
                 .with_context(|| format!("{}", run.checkpoints().display()))?;
-            average.save(&eval_pair, &run.checkpoints().join(&file), &device)?;
+            let mut averaged = average.model(&eval_pair, &device);
+            weights::save_pair(&mut averaged, &run.checkpoints().join(&file))?;
             // Committed with the epoch's checkpoint below.
             state.average = Some(AverageState {
                 file,
                 from,
                 count: average.count(),
             });
-            let mut averaged = average.model(&eval_pair, &device);
             let val = evaluate(&averaged, &val);
             let better = state
                 .best
