@@ -3,7 +3,7 @@
 //! - [`augment`]: the training views A0 / A1;
 //! - [`dataset`]: Clothes-V1-style folders, pairing and the pre-training check;
 //! - [`evaluate`]: Acc@1/5/10 evaluation; [`on_the_fly`]: m@A / m@B over stroke lists;
-//! - [`recipe`], [`train`], [`batches`], [`checkpoint`], [`optimizer`], [`averaging`],
+//! - [`recipe`], [`train`], [`step`], [`batches`], [`checkpoint`], [`optimizer`], [`averaging`],
 //!   [`metrics`]: `arnet train`;
 //! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`);
 //! - [`pseudo_sketch`]: sketches drawn from photos by HED or Canny (`arnet pseudo-sketch`);
@@ -22,5 +22,6 @@ pub mod pseudo_pairs;
 pub mod pseudo_sketch;
 pub mod recipe;
 pub mod rng;
+pub mod step;
 pub mod synth;
 pub mod train;

@@ -13,24 +13,19 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use arnet_model::burn::module::Module;
-use arnet_model::burn::optim::decay::WeightDecayConfig;
-use arnet_model::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use arnet_model::burn::tensor::{Device, Tensor, TensorData};
+use arnet_model::burn::tensor::Device;
 use arnet_model::embed::input_size;
-use arnet_model::loss::{ArnetLoss, FourViews, triplet_loss};
 use arnet_model::params::assign_stable_ids;
 use arnet_model::precision;
 use arnet_model::preprocess::model_input;
 use arnet_model::weights::{self, LoadScope, WeightFile};
-use arnet_model::{
-    ArnetEncoder, ArnetEncoderConfig, ArnetPair, BackboneConfig, Backend, EncoderRole,
-};
+use arnet_model::{ArnetEncoderConfig, ArnetPair, BackboneConfig, Backend, EncoderRole};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::averaging::RunningAverage;
-use crate::batches::{Batch, TrainData, epoch_batches, parallel_map, prefetch};
+use crate::batches::{TrainData, epoch_batches, parallel_map, prefetch};
 use crate::checkpoint::{AverageState, Best, RunDir, RunState, STATE_FORMAT};
 use crate::dataset::{self, SketchEntry, Split, SplitName};
 use crate::evaluate::{Accuracy, PreparedSplit, evaluate_prepared};
@@ -38,6 +33,7 @@ use crate::metrics::{self, EpochMetrics};
 use crate::optimizer::PinnedAdam;
 use crate::recipe::{BackboneKind, Init, Objective, Precision, Recipe};
 use crate::rng::Rng;
+use crate::step::{LossSums, adam_config, train_step};
 
 const VAL_STREAM: u64 = 21;
 const DROPOUT_STREAM: u64 = 22;
@@ -253,134 +249,6 @@ fn recipe_differences(saved: &Recipe, asked: &Recipe) -> Vec<String> {
         .collect()
 }
 
-/// Mean of each loss term over an epoch.
-#[derive(Debug, Default)]
-struct LossSums {
-    steps: usize,
-    total: f64,
-    multi_modal: f64,
-    inter_sample: f64,
-    intra_sketch: f64,
-    intra_photo: f64,
-    recycling: f64,
-    has_recycling: bool,
-    has_intra: bool,
-}
-
-impl LossSums {
-    fn mean(&self, value: f64) -> Option<f64> {
-        (self.steps > 0).then(|| value / self.steps as f64)
-    }
-}
-
-fn scalar(tensor: &Tensor<1>) -> f64 {
-    let values = tensor
-        .clone()
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .expect("f32 scalar");
-    f64::from(values[0])
-}
-
-/// One optimisation step at learning rate `rate`; returns the updated pair.
-#[allow(clippy::too_many_arguments)]
-fn train_step(
-    pair: ArnetPair,
-    optimizer: &mut ModuleOptimizer,
-    rate: f64,
-    batch: &Batch,
-    recipe: &Recipe,
-    size: usize,
-    device: &Device,
-    sums: &mut LossSums,
-) -> anyhow::Result<ArnetPair> {
-    let tensor = |values: &[f32]| {
-        Tensor::<4>::from_data(
-            TensorData::new(values.to_vec(), [batch.len, 3, size, size]),
-            device,
-        )
-    };
-    // Mixed precision: the encoders run as a bf16 copy inside the graph, the losses in f32.
-    let mixed = recipe.precision == Precision::Bf16;
-    let compute_pair;
-    let encoders = if mixed {
-        compute_pair = precision::compute_copy(&pair);
-        &compute_pair
-    } else {
-        &pair
-    };
-    let encode = |encoder: &ArnetEncoder, values: &[f32]| {
-        if mixed {
-            precision::forward(encoder, tensor(values))
-        } else {
-            encoder.forward(tensor(values))
-        }
-    };
-    let total = match recipe.objective {
-        Objective::Triplet => {
-            let sketches = encode(&encoders.sketch, &batch.sketches).embedding;
-            let photos = encode(&encoders.photo, &batch.photos).embedding;
-            let loss = triplet_loss(sketches, photos, recipe.triplet_margin);
-            sums.multi_modal += scalar(&loss);
-            loss
-        }
-        Objective::Arnet => {
-            let loss = if recipe.uses_augmented_views() {
-                let views = FourViews {
-                    sketch: encode(&encoders.sketch, &batch.sketches),
-                    sketch_augmented: encode(&encoders.sketch, &batch.sketches_augmented),
-                    photo: encode(&encoders.photo, &batch.photos),
-                    photo_augmented: encode(&encoders.photo, &batch.photos_augmented),
-                };
-                sums.has_intra = true;
-                ArnetLoss::compute(&pair, &views, recipe.temperature)
-            } else {
-                let sketch = encode(&encoders.sketch, &batch.sketches);
-                let photo = encode(&encoders.photo, &batch.photos);
-                ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.temperature)
-            };
-            sums.multi_modal += scalar(&loss.multi_modal);
-            sums.inter_sample += scalar(&loss.inter_sample);
-            sums.intra_sketch += scalar(&loss.intra_sketch);
-            sums.intra_photo += scalar(&loss.intra_photo);
-            for term in [&loss.recycling_sketch, &loss.recycling_photo]
-                .into_iter()
-                .flatten()
-            {
-                sums.recycling += scalar(term);
-                sums.has_recycling = true;
-            }
-            loss.total
-        }
-    };
-    let value = scalar(&total);
-    if !value.is_finite() {
-        bail!(
-            "the loss became {value} (learning rate {} too high?); the last finished epoch's \
-             checkpoint is intact",
-            recipe.learning_rate
-        );
-    }
-    sums.total += value;
-    sums.steps += 1;
-    let mut grads = GradientsParams::from_grads(total.backward(), &pair);
-    // With a patch norm, the patch convolution's bias is cancelled exactly by the norm's batch
-    // mean: its gradient is rounding noise, which Adam would turn into full-size steps (and
-    // which would make a resumed run drift from an uninterrupted one). It is not trained.
-    for encoder in [&pair.sketch, &pair.photo] {
-        if encoder.has_patch_norm()
-            && let Some(bias) = encoder
-                .encoder
-                .vit()
-                .and_then(|vit| vit.patch_embed.proj.bias.as_ref())
-        {
-            grads.remove::<1>(bias.id);
-        }
-    }
-    Ok(optimizer.step(rate, pair, grads))
-}
-
 /// Sets the patch norms' inference statistics (if any) from the training images (see
 /// [`arnet_model::patch_norm`]), so that evaluations, checkpoints and `best.safetensors` use
 /// statistics of the current weights.
@@ -500,15 +368,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     train_device.seed(recipe.seed);
     let mut pair = initial_pair(recipe, &train_device)?;
     assign_stable_ids(&mut pair);
-    let mut optimizer = PinnedAdam::init(
-        &AdamConfig::new()
-            .with_beta_1(0.9)
-            .with_beta_2(0.999)
-            .with_epsilon(1e-8)
-            .with_weight_decay(Some(WeightDecayConfig {
-                penalty: recipe.weight_decay as f32,
-            })),
-    );
+    let mut optimizer = PinnedAdam::init(&adam_config(recipe));
     let size = input_size(&pair.sketch);
     let workers = options.workers.max(1);
     let data = TrainData::load(&train_split, size, workers)?;

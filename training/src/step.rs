@@ -1,0 +1,155 @@
+//! One optimisation step of `arnet train`: encode the views, sum the loss terms, step Adam.
+//!
+//! Its own module so that the training loop ([`crate::train`]) and the training-speed bench
+//! (`training/benches/train_speed.rs`, against PyTorch) run the very same step.
+
+use anyhow::bail;
+use arnet_model::burn::optim::decay::WeightDecayConfig;
+use arnet_model::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use arnet_model::burn::tensor::{Device, Tensor, TensorData};
+use arnet_model::loss::{ArnetLoss, FourViews, triplet_loss};
+use arnet_model::precision;
+use arnet_model::{ArnetEncoder, ArnetPair};
+
+use crate::batches::Batch;
+use crate::recipe::{Objective, Precision, Recipe};
+
+/// The paper's optimiser: Adam (0.9, 0.999, eps 1e-8) with the recipe's L2 weight decay.
+pub fn adam_config(recipe: &Recipe) -> AdamConfig {
+    AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .with_weight_decay(Some(WeightDecayConfig {
+            penalty: recipe.weight_decay as f32,
+        }))
+}
+
+/// Mean of each loss term over an epoch.
+#[derive(Debug, Default)]
+pub struct LossSums {
+    pub steps: usize,
+    pub total: f64,
+    pub multi_modal: f64,
+    pub inter_sample: f64,
+    pub intra_sketch: f64,
+    pub intra_photo: f64,
+    pub recycling: f64,
+    pub has_recycling: bool,
+    pub has_intra: bool,
+}
+
+impl LossSums {
+    /// The mean of `value` (one of the sums) over the steps, if any.
+    pub fn mean(&self, value: f64) -> Option<f64> {
+        (self.steps > 0).then(|| value / self.steps as f64)
+    }
+}
+
+fn scalar(tensor: &Tensor<1>) -> f64 {
+    let values = tensor
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 scalar");
+    f64::from(values[0])
+}
+
+/// One optimisation step at learning rate `rate`; returns the updated pair.
+#[allow(clippy::too_many_arguments)]
+pub fn train_step(
+    pair: ArnetPair,
+    optimizer: &mut ModuleOptimizer,
+    rate: f64,
+    batch: &Batch,
+    recipe: &Recipe,
+    size: usize,
+    device: &Device,
+    sums: &mut LossSums,
+) -> anyhow::Result<ArnetPair> {
+    let tensor = |values: &[f32]| {
+        Tensor::<4>::from_data(
+            TensorData::new(values.to_vec(), [batch.len, 3, size, size]),
+            device,
+        )
+    };
+    // Mixed precision: the encoders run as a bf16 copy inside the graph, the losses in f32.
+    let mixed = recipe.precision == Precision::Bf16;
+    let compute_pair;
+    let encoders = if mixed {
+        compute_pair = precision::compute_copy(&pair);
+        &compute_pair
+    } else {
+        &pair
+    };
+    let encode = |encoder: &ArnetEncoder, values: &[f32]| {
+        if mixed {
+            precision::forward(encoder, tensor(values))
+        } else {
+            encoder.forward(tensor(values))
+        }
+    };
+    let total = match recipe.objective {
+        Objective::Triplet => {
+            let sketches = encode(&encoders.sketch, &batch.sketches).embedding;
+            let photos = encode(&encoders.photo, &batch.photos).embedding;
+            let loss = triplet_loss(sketches, photos, recipe.triplet_margin);
+            sums.multi_modal += scalar(&loss);
+            loss
+        }
+        Objective::Arnet => {
+            let loss = if recipe.uses_augmented_views() {
+                let views = FourViews {
+                    sketch: encode(&encoders.sketch, &batch.sketches),
+                    sketch_augmented: encode(&encoders.sketch, &batch.sketches_augmented),
+                    photo: encode(&encoders.photo, &batch.photos),
+                    photo_augmented: encode(&encoders.photo, &batch.photos_augmented),
+                };
+                sums.has_intra = true;
+                ArnetLoss::compute(&pair, &views, recipe.temperature)
+            } else {
+                let sketch = encode(&encoders.sketch, &batch.sketches);
+                let photo = encode(&encoders.photo, &batch.photos);
+                ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.temperature)
+            };
+            sums.multi_modal += scalar(&loss.multi_modal);
+            sums.inter_sample += scalar(&loss.inter_sample);
+            sums.intra_sketch += scalar(&loss.intra_sketch);
+            sums.intra_photo += scalar(&loss.intra_photo);
+            for term in [&loss.recycling_sketch, &loss.recycling_photo]
+                .into_iter()
+                .flatten()
+            {
+                sums.recycling += scalar(term);
+                sums.has_recycling = true;
+            }
+            loss.total
+        }
+    };
+    let value = scalar(&total);
+    if !value.is_finite() {
+        bail!(
+            "the loss became {value} (learning rate {} too high?); the last finished epoch's \
+             checkpoint is intact",
+            recipe.learning_rate
+        );
+    }
+    sums.total += value;
+    sums.steps += 1;
+    let mut grads = GradientsParams::from_grads(total.backward(), &pair);
+    // With a patch norm, the patch convolution's bias is cancelled exactly by the norm's batch
+    // mean: its gradient is rounding noise, which Adam would turn into full-size steps (and
+    // which would make a resumed run drift from an uninterrupted one). It is not trained.
+    for encoder in [&pair.sketch, &pair.photo] {
+        if encoder.has_patch_norm()
+            && let Some(bias) = encoder
+                .encoder
+                .vit()
+                .and_then(|vit| vit.patch_embed.proj.bias.as_ref())
+        {
+            grads.remove::<1>(bias.id);
+        }
+    }
+    Ok(optimizer.step(rate, pair, grads))
+}
