@@ -3,6 +3,7 @@
 use arnet_app::settings::{STORAGE_KEY, Settings};
 
 fn main() -> eframe::Result {
+    arnet_model::allocator::tune_for_tensors();
     let device = arnet_app::hardware::choose_device();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

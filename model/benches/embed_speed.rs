@@ -69,6 +69,8 @@ fn time_case(model: &str, name: &str, device: &Device, batch: usize, runs: usize
 }
 
 fn main() {
+    // What the CLI and the app run with (arnet_model::allocator).
+    arnet_model::allocator::tune_for_tensors();
     // `cargo bench` passes `--bench`; nothing else to parse.
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()

@@ -44,6 +44,7 @@ fn sketch() -> Vec<Stroke> {
 }
 
 fn main() {
+    arnet_model::allocator::tune_for_tensors();
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -12,10 +12,11 @@
 //! - [`retrieval`]: normalised embeddings and cosine top-k;
 //! - [`pseudo_sketch`]: line drawings from photos (HED or Canny) for photos-only training;
 //! - [`embed`]: batch embedding of prepared images;
-//! - [`device`]: backend selection.
+//! - [`device`]: backend selection; [`allocator`]: malloc settings for tensor work.
 //!
 //! The numbers come from `ARNET-SPEC.md`; parity with PyTorch/timm is tested in `tests/`.
 
+pub mod allocator;
 pub mod backbone;
 pub mod device;
 pub mod embed;

@@ -121,6 +121,8 @@ fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
+    // What `arnet train` runs with (arnet_model::allocator).
+    arnet_model::allocator::tune_for_tensors();
     // `cargo bench` passes `--bench`; nothing else to parse.
     let steps: usize = std::env::var("BENCH_STEPS")
         .ok()

@@ -899,6 +899,7 @@ fn run_pseudo_sketch(args: PseudoSketchArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    arnet_model::allocator::tune_for_tensors();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => run_embed(args),
