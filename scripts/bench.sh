@@ -12,18 +12,9 @@ MODELS="${BENCH_MODELS:-vit_b16_224,efficientnet_lite0_160,dinov2_s14_224}"
 out="$(mktemp)"
 # Build with the same command and profile as the tests (deps at opt-level 3), so the bench
 # reuses the test build instead of compiling Burn a second time, then run the bench binary.
-bench="$(cargo build --workspace --all-targets --message-format=json 2>/dev/null | "$PYTHON" -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "embed_speed" and m.get("executable"):
-        print(m["executable"])
-')"
-IFS=, read -ra models <<<"$MODELS"
-for model in "${models[@]}"; do
-  BENCH_MODELS="$model" "$bench" --bench | grep '^{' >>"$out"
-  BENCH_MODELS="$model" "$PYTHON" scripts/bench_timm.py >>"$out"
-done
+source scripts/bench_binary.sh
+bench="$(bench_binary embed_speed)"
+run_side_by_side "$bench" BENCH_MODELS "$MODELS" scripts/bench_timm.py "$out"
 "$PYTHON" - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

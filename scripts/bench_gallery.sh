@@ -5,13 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The test build's profile and feature set, so nothing is compiled twice.
-bench="$(cargo build --workspace --all-targets --message-format=json 2>/dev/null | python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "gallery_scale" and m.get("executable"):
-        print(m["executable"])
-')"
+source scripts/bench_binary.sh
+bench="$(PYTHON=python3 bench_binary gallery_scale)"
 out="$(mktemp)"
 "$bench" --bench | tee "$out"
 python3 - "$out" <<'PY'

@@ -11,18 +11,9 @@ PYTHON="${PYTHON:-python3}"
 CASES="${BENCH_CASES:-vit_ti_224,efficientnet_lite0_160,dinov2_s14_112}"
 out="$(mktemp)"
 # The test build (deps at opt-level 3), as README's run command uses: no second Burn build.
-bench="$(cargo build --workspace --all-targets --message-format=json 2>/dev/null | "$PYTHON" -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "train_speed" and m.get("executable"):
-        print(m["executable"])
-')"
-IFS=, read -ra cases <<<"$CASES"
-for case in "${cases[@]}"; do
-  BENCH_CASES="$case" "$bench" --bench | grep '^{' >>"$out"
-  BENCH_CASES="$case" "$PYTHON" scripts/bench_train_torch.py >>"$out"
-done
+source scripts/bench_binary.sh
+bench="$(bench_binary train_speed)"
+run_side_by_side "$bench" BENCH_CASES "$CASES" scripts/bench_train_torch.py "$out"
 "$PYTHON" - "$out" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
