@@ -2,7 +2,8 @@
 //!
 //! - [`vit`]: timm's Vision Transformer (the paper's ViT-B/16 and smaller), with the optional
 //!   patch-token BatchNorm of [`patch_norm`] for training from scratch.
-//! - [`efficientnet`]: EfficientNet-Lite, a CNN with ImageNet weights that can be had here.
+//! - [`efficientnet`]: EfficientNet-Lite, a CNN with ImageNet weights that can be had here,
+//!   with its [`frozen_batch_norm`].
 //!
 //! Every backbone takes images in [0, 1] (it applies its own input normalisation) and gives a
 //! class feature (`[batch, dim]`: the ViT's class token, the CNN's pooled feature) and a square
@@ -14,6 +15,7 @@
 //! EfficientNet as `{"efficientnet": {...}}`.
 
 pub mod efficientnet;
+pub mod frozen_batch_norm;
 pub mod patch_norm;
 pub mod vit;
 
