@@ -18,10 +18,11 @@
 use std::time::Instant;
 
 use arnet_model::params::assign_stable_ids;
-use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend};
+use arnet_model::{ArnetPair, Backend};
 use arnet_training::batches::Batch;
 use arnet_training::optimizer::PinnedAdam;
 use arnet_training::recipe::{BackboneKind, Preset, Recipe};
+use arnet_training::rng::Rng;
 use arnet_training::step::{LossSums, adam_config, train_step};
 
 /// A recipe for one case: the demo recipes' backbones, sizes and batch sizes; from scratch,
@@ -52,19 +53,10 @@ fn recipe(case: &str) -> Option<Recipe> {
     Some(recipe)
 }
 
-/// `count` values in [0, 1) from a fixed linear congruential sequence (images arrive in [0, 1]).
+/// `count` values in [0, 1) from the project's seeded generator (images arrive in [0, 1]).
 fn pixels(count: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..count)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect()
+    let mut rng = Rng::new(seed);
+    (0..count).map(|_| rng.unit()).collect()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -75,11 +67,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
     let device = Backend::Cpu.device()?.autodiff();
     device.seed(0);
-    let backbone = recipe.backbone();
-    let config = ArnetEncoderConfig::new(backbone.clone()).with_mstr(recipe.mstr_config(&backbone));
+    // What `arnet train` builds for a from-scratch recipe (`train::initial_pair`).
+    let config = recipe.encoder_config().map_err(anyhow::Error::msg)?;
     let mut pair = ArnetPair::init(&config, &device)?;
     assign_stable_ids(&mut pair);
-    let size = backbone.image_size();
+    let size = config.backbone.image_size();
     let mut optimizer = PinnedAdam::init(&adam_config(recipe));
     let values = recipe.batch_size * 3 * size * size;
     let batch = Batch {

@@ -316,8 +316,8 @@ fn conv(
 /// masked fills (forward and backward), and burn-flex's in-place masked fill is a scalar loop
 /// on one thread: ReLU6 took 16 % of an EfficientNet training step (docs/speed.md). ReLU has
 /// its own vectorised forward and backward kernels. Values: exact up to 12; above, within half
-/// an ulp of `x` of 6 (`x - 6` rounds); the gradient is 1 on (0, 6) and 0 elsewhere, as
-/// PyTorch's ReLU6.
+/// an ulp of `x` of 6 (`x - 6` rounds); the gradient is 1 on (0, 6] and 0 elsewhere
+/// (PyTorch's ReLU6 gives 0 at exactly 6, a single point).
 fn relu6(x: Tensor<4>) -> Tensor<4> {
     relu(x.clone()) - relu(x - 6.0)
 }
