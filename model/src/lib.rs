@@ -18,6 +18,7 @@
 
 pub mod allocator;
 pub mod backbone;
+pub mod cpu_conv;
 pub mod device;
 pub mod embed;
 pub mod encoder;

@@ -194,6 +194,69 @@ fn saving_keeps_the_architecture_and_every_trainable_tensor_gets_a_gradient() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// One training backward pass against PyTorch's (BatchNorm on running statistics, as
+/// training here): every convolution weight's gradient (the stem, the depthwise and 1 x 1
+/// convolutions, which the CPU backend computes with `arnet_model::cpu_conv`, and the head),
+/// every BatchNorm scale and shift's, and the input's, at 72 px where the stride-2 "same"
+/// padding is asymmetric.
+#[test]
+fn a_training_backward_pass_matches_pytorchs_gradients() {
+    let device = Backend::Cpu.device().unwrap().autodiff();
+    let mut encoder = load(&device);
+    let gradients = fixture(SET, "gradients.safetensors");
+    let size = 72;
+    let images = Tensor::cat(
+        INPUTS
+            .iter()
+            .map(|name| input(size, name, &device))
+            .collect(),
+        0,
+    )
+    .require_grad();
+    let loss_weights: Tensor<2> = read_tensor(&gradients, "loss_weights").to_tensor(&device);
+    let embedding = encoder.forward(images.clone()).embedding;
+    let loss = (embedding * loss_weights).sum();
+    let expected_loss = read_tensor(&gradients, "loss").data[0];
+    let actual_loss = values(loss.clone())[0];
+    assert!(
+        (actual_loss - expected_loss).abs() < 1e-4 * expected_loss.abs().max(1.0),
+        "loss {actual_loss} against PyTorch's {expected_loss}"
+    );
+    let grads = loss.backward();
+
+    // PyTorch's input gradient is with respect to the normalised input, (x - 127/255) /
+    // (128/255); ours with respect to x in [0, 1].
+    let input_grad: Vec<f32> = values(images.grad(&grads).expect("an input gradient"))
+        .iter()
+        .map(|g| g * (128.0 / 255.0))
+        .collect();
+    assert_matches_values(
+        &input_grad,
+        &read_tensor(&gradients, "grad.input").data,
+        "grad.input",
+    );
+
+    let mut compared = 0;
+    use arnet_model::params::VisitParams;
+    encoder.visit_params("", &mut |name, slot| {
+        let Some(timm_name) = name.strip_prefix("encoder.") else {
+            return; // mlp_head
+        };
+        if name.ends_with("running_mean") || name.ends_with("running_var") {
+            return; // frozen: no gradient in either
+        }
+        let key = format!("grad.{timm_name}");
+        let reference = read_tensor(&gradients, &key).data;
+        let actual = slot
+            .grad(&grads)
+            .unwrap_or_else(|| panic!("no gradient for {name}"));
+        assert_matches_values(&actual.data, &reference, &key);
+        compared += 1;
+    });
+    // Every conv weight and BatchNorm scale and shift of the fixture's network.
+    assert_eq!(compared, 93, "gradients compared");
+}
+
 /// MSTR takes the CNN's last feature map as its grid: 3 x 3 at 72 px, so windows 1 and 3 work
 /// (9 + 1 tokens) and a window of 2 is refused naming the grid.
 #[test]

@@ -41,6 +41,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 pub use super::frozen_batch_norm::FrozenBatchNorm2d;
+use crate::cpu_conv::{depthwise_conv2d, pointwise_conv2d};
 use crate::params::{ParamSlot, VisitParams};
 
 /// TensorFlow's BatchNorm epsilon, which EfficientNet-Lite was trained with.
@@ -410,14 +411,14 @@ impl MobileBlock {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Self::DepthwiseSeparable(b) => {
-                let y = relu6(b.bn1.forward(b.conv_dw.forward(x.clone())));
-                let y = b.bn2.forward(b.conv_pw.forward(y));
+                let y = relu6(b.bn1.forward(depthwise_conv2d(&b.conv_dw, x.clone())));
+                let y = b.bn2.forward(pointwise_conv2d(&b.conv_pw, y));
                 if b.has_skip { y + x } else { y }
             }
             Self::InvertedResidual(b) => {
-                let y = relu6(b.bn1.forward(b.conv_pw.forward(x.clone())));
-                let y = relu6(b.bn2.forward(b.conv_dw.forward(y)));
-                let y = b.bn3.forward(b.conv_pwl.forward(y));
+                let y = relu6(b.bn1.forward(pointwise_conv2d(&b.conv_pw, x.clone())));
+                let y = relu6(b.bn2.forward(depthwise_conv2d(&b.conv_dw, y)));
+                let y = b.bn3.forward(pointwise_conv2d(&b.conv_pwl, y));
                 if b.has_skip { y + x } else { y }
             }
         }
@@ -553,7 +554,7 @@ impl EfficientNet {
             .iter()
             .flat_map(|stage| &stage.blocks)
             .fold(x, |x, block| block.forward(x));
-        relu6(self.bn2.forward(self.conv_head.forward(x)))
+        relu6(self.bn2.forward(pointwise_conv2d(&self.conv_head, x)))
     }
 
     /// Every stage's output (for parity tests), after the stem.
