@@ -7,6 +7,8 @@
 //! pass, plus a `Backward` step that computes the gradients with the same kernels). No other
 //! backend is listed: [`super`] only calls these for `f32` tensors on the CPU backend.
 
+use std::borrow::Cow;
+
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -41,15 +43,15 @@ pub trait MobileConvBackend: Backend {
 }
 
 /// The `f32` values of a tensor in row-major order (copied only when not contiguous).
-fn values(tensor: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
     match tensor.as_slice::<f32>() {
-        Some(slice) => std::borrow::Cow::Borrowed(slice),
-        None => std::borrow::Cow::Owned(
+        Some(slice) => Cow::Borrowed(slice),
+        None => Cow::Owned(
             tensor
                 .to_contiguous()
-                .as_slice::<f32>()
-                .expect("a contiguous f32 tensor")
-                .to_vec(),
+                .into_data()
+                .into_vec::<f32>()
+                .expect("an f32 tensor"),
         ),
     }
 }
