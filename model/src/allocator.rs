@@ -27,7 +27,7 @@
 /// Call it first thing in `main`, before any thread starts; a no-op on other C libraries.
 pub fn tune_for_tensors() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    glibc::keep_freed_blocks(256 << 20);
+    glibc::keep_freed_blocks(-1);
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -19,6 +19,7 @@
 pub mod allocator;
 pub mod backbone;
 pub mod cpu_conv;
+pub mod cpu_transformer;
 pub mod device;
 pub mod embed;
 pub mod encoder;

@@ -27,12 +27,10 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::gelu;
-use burn::tensor::module::attention;
-use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor};
 use serde::Deserialize;
 
+use crate::cpu_transformer::{attention, gelu};
 use crate::params::{ParamSlot, VisitParams};
 use crate::patch_norm::TokenBatchNorm;
 
@@ -360,14 +358,7 @@ impl Attention {
                 .reshape([batch, seq, self.num_heads, head_dim])
                 .swap_dims(1, 2) // [B, H, N, hd]
         };
-        let context = attention(
-            heads(0),
-            heads(1),
-            heads(2),
-            None,
-            None,
-            AttentionModuleOptions::default(),
-        ); // [B, H, N, hd]
+        let context = attention(heads(0), heads(1), heads(2)); // [B, H, N, hd]
         let context = context.swap_dims(1, 2).reshape([batch, seq, dim]);
         self.proj.forward(context)
     }

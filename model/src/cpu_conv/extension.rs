@@ -43,14 +43,14 @@ pub trait MobileConvBackend: Backend {
 }
 
 /// The `f32` values of a tensor in row-major order (copied only when not contiguous).
-fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
+pub(crate) fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
     match tensor.as_slice::<f32>() {
         Some(slice) => Cow::Borrowed(slice),
         None => Cow::Owned(
             tensor
                 .to_contiguous()
                 .into_data()
-                .into_vec::<f32>()
+                .try_into_vec::<f32>()
                 .expect("an f32 tensor"),
         ),
     }

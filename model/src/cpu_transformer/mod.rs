@@ -1,0 +1,59 @@
+//! The Vision Transformer's GELU and attention with CPU kernels and backward passes of our
+//! own, where burn-flex's are slow.
+//!
+//! burn-flex evaluates GELU with `libm`'s scalar `erff`, and under autodiff Burn computes
+//! attention as a composite (scale, max, subtract, exp, sum, divide, two matrix products), each
+//! operation recording its own backward step and buffers. Here:
+//! - GELU and its derivative are vectorised element kernels with an `erf` accurate to 5e-7
+//!   ([`kernels`]);
+//! - attention is one operation: two matrix products around an in-place row softmax forward,
+//!   four products around an in-place softmax backward ([`extension`]).
+//!
+//! They are used for `f32` tensors on the CPU backend. Anything else (wgpu, CUDA, bf16 mixed
+//! precision, masks) goes through Burn's own `gelu` and `attention`, which compute the same
+//! functions: `tests/tests/cpu_transformer.rs` checks outputs and gradients against them.
+
+pub mod extension;
+pub mod kernels;
+
+use burn::backend::{Dispatch, DispatchDevice};
+use burn::tensor::activation;
+use burn::tensor::module::attention as burn_attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{DType, Tensor};
+
+use extension::TransformerBackend;
+
+/// Whether the kernels here take `tensor`: `f32` on burn-flex, with or without autodiff.
+fn runs_here<const D: usize>(tensor: &Tensor<D>) -> bool {
+    tensor.dtype() == DType::F32
+        && matches!(
+            tensor.device().inner().as_dispatch(),
+            DispatchDevice::Flex(_)
+        )
+}
+
+/// Exact GELU, `x * Phi(x)` (timm's `nn.GELU()`).
+pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if !runs_here(&x) {
+        return activation::gelu(x);
+    }
+    Tensor::from_dispatch(<Dispatch as TransformerBackend>::gelu(x.into_dispatch()))
+}
+
+/// Scaled dot-product attention without mask or bias, scale `1 / sqrt(head_dim)`:
+/// `softmax(q k^T * scale) v`.
+///
+/// # Shapes
+/// - q: `[batch, heads, n_q, head_dim]`; k, v: `[batch, heads, n_k, head_dim]`
+/// - output: `[batch, heads, n_q, head_dim]`
+pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
+    if !(runs_here(&q) && runs_here(&k) && runs_here(&v)) {
+        return burn_attention(q, k, v, None, None, AttentionModuleOptions::default());
+    }
+    Tensor::from_dispatch(<Dispatch as TransformerBackend>::attention(
+        q.into_dispatch(),
+        k.into_dispatch(),
+        v.into_dispatch(),
+    ))
+}
