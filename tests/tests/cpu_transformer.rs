@@ -198,7 +198,8 @@ fn attention_gradients_for_some_inputs_only() {
     }
 }
 
-/// Without autodiff (inference) the kernels run too, and give Burn's output.
+/// Without autodiff (inference) GELU's kernel runs too and gives Burn's output (attention is
+/// then burn-flex's own).
 #[test]
 fn inference_without_autodiff_matches_burn() {
     let device = Backend::Cpu.device().unwrap();

@@ -6,8 +6,9 @@
 //! operation recording its own backward step and buffers. Here:
 //! - GELU and its derivative are vectorised element kernels with an `erf` accurate to 5e-7
 //!   ([`kernels`]);
-//! - attention is one operation: two matrix products around an in-place row softmax forward,
-//!   four products around an in-place softmax backward ([`extension`]).
+//! - attention under autodiff is one operation: two matrix products around an in-place row
+//!   softmax forward, four products around an in-place softmax backward ([`extension`]).
+//!   Without autodiff (inference) burn-flex's own attention runs, which is fused already.
 //!
 //! They are used for `f32` tensors on the CPU backend. Anything else (wgpu, CUDA, bf16 mixed
 //! precision, masks) goes through Burn's own `gelu` and `attention`, which compute the same
@@ -48,7 +49,10 @@ pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// - q: `[batch, heads, n_q, head_dim]`; k, v: `[batch, heads, n_k, head_dim]`
 /// - output: `[batch, heads, n_q, head_dim]`
 pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
-    if !(runs_here(&q) && runs_here(&k) && runs_here(&v)) {
+    // Without autodiff, burn-flex's own attention (fused per batch and head) is as fast or
+    // faster (DINOv2 at batch 16: 0.100 s per image against 0.105-0.108 with ours).
+    let ours = q.device().is_autodiff() && runs_here(&q) && runs_here(&k) && runs_here(&v);
+    if !ours {
         return burn_attention(q, k, v, None, None, AttentionModuleOptions::default());
     }
     Tensor::from_dispatch(<Dispatch as TransformerBackend>::attention(
