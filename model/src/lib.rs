@@ -23,6 +23,7 @@ pub mod cpu_transformer;
 pub mod device;
 pub mod embed;
 pub mod encoder;
+mod flex_kernels;
 pub mod fsutil;
 pub mod gallery;
 pub mod loss;

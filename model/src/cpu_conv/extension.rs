@@ -7,8 +7,6 @@
 //! pass, plus a `Backward` step that computes the gradients with the same kernels). No other
 //! backend is listed: [`super`] only calls these for `f32` tensors on the CPU backend.
 
-use std::borrow::Cow;
-
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -20,6 +18,7 @@ use burn::backend::{Autodiff, Backend, Flex, backend_extension};
 use burn::tensor::{Shape, TensorData};
 
 use super::depthwise::{self, DepthwiseGeometry};
+use crate::flex_kernels::{register_gradients, values};
 
 /// Paddings of a depthwise convolution: `((top, bottom), (left, right))`.
 pub type Padding2d = ((usize, usize), (usize, usize));
@@ -40,20 +39,6 @@ pub trait MobileConvBackend: Backend {
 
     /// 1 x 1 convolution, stride 1: `x` `[batch, in, h, w]`, `weight` `[out, in, 1, 1]`.
     fn pointwise_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self>;
-}
-
-/// The `f32` values of a tensor in row-major order (copied only when not contiguous).
-pub(crate) fn values(tensor: &FlexTensor) -> Cow<'_, [f32]> {
-    match tensor.as_slice::<f32>() {
-        Some(slice) => Cow::Borrowed(slice),
-        None => Cow::Owned(
-            tensor
-                .to_contiguous()
-                .into_data()
-                .try_into_vec::<f32>()
-                .expect("an f32 tensor"),
-        ),
-    }
 }
 
 fn tensor(values: Vec<f32>, shape: [usize; 4]) -> FlexTensor {
@@ -222,17 +207,11 @@ impl Backward<Flex, 2> for PointwiseBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let [node_x, node_weight] = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
+        let want = ops.parents.each_ref().map(Option::is_some);
         let (x, weight) = ops.state;
-        let [dx, dw] =
-            pointwise_backward(x, weight, grad, [node_x.is_some(), node_weight.is_some()]);
-        if let (Some(node), Some(dx)) = (node_x, dx) {
-            grads.register::<Flex>(node.id, dx);
-        }
-        if let (Some(node), Some(dw)) = (node_weight, dw) {
-            grads.register::<Flex>(node.id, dw);
-        }
+        let computed = pointwise_backward(x, weight, grad, want);
+        register_gradients(grads, ops.parents.map(|n| n.map(|n| n.id)), computed);
     }
 }
 

@@ -18,19 +18,17 @@
 pub mod depthwise;
 pub mod extension;
 
-use burn::backend::{Dispatch, DispatchDevice};
+use burn::backend::Dispatch;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::{DType, Tensor};
+use burn::tensor::Tensor;
 
+use crate::flex_kernels::takes;
 use extension::MobileConvBackend;
 
-/// Whether the kernels here can run `x` (and a weight of the same dtype): `f32` on burn-flex,
-/// with or without autodiff.
+/// Whether the kernels here can run `x` with `weight` (see [`takes`]).
 fn runs_here(x: &Tensor<4>, weight: &Tensor<4>) -> bool {
-    x.dtype() == DType::F32
-        && weight.dtype() == DType::F32
-        && matches!(x.device().inner().as_dispatch(), DispatchDevice::Flex(_))
+    takes(x) && takes(weight)
 }
 
 /// `(before, after)` padding of one side, as Burn's `Conv2d` computes it.

@@ -19,7 +19,7 @@ use burn::backend::{Autodiff, Backend, Flex, backend_extension};
 use burn::tensor::{Shape, TensorData};
 
 use super::kernels;
-use crate::cpu_conv::extension::values;
+use crate::flex_kernels::{register_gradients, values};
 
 /// Transformer operations with CPU kernels of their own (see the module docs).
 #[backend_extension(Flex, Autodiff)]
@@ -153,11 +153,7 @@ impl Backward<Flex, 3> for AttentionBackward {
         let grad = grads.consume::<Flex>(&ops.node);
         let want = ops.parents.each_ref().map(Option::is_some);
         let computed = attention_backward(ops.state, grad, want);
-        for (node, grad) in ops.parents.into_iter().zip(computed) {
-            if let (Some(node), Some(grad)) = (node, grad) {
-                grads.register::<Flex>(node.id, grad);
-            }
-        }
+        register_gradients(grads, ops.parents.map(|n| n.map(|n| n.id)), computed);
     }
 }
 
