@@ -2,15 +2,19 @@
 //! backward) against Burn's `gelu` and `attention` and their autodiff, on random data: the
 //! shapes the ViT and DINOv2 backbones use, queries and keys of different lengths, inputs that
 //! are strided views of a fused `qkv` tensor (as in the ViT), large scores (softmax overflow
-//! guard), and gradients asked for only some inputs. PyTorch's outputs for whole ViT and
-//! DINOv2 backbones are checked in `vit.rs` and `dinov2.rs`.
+//! guard), and gradients asked for only some inputs; the inference kernels (`linear`,
+//! `self_attention` over a fused projection) against Burn's `Linear` and attention. PyTorch's
+//! outputs for whole ViT and DINOv2 backbones are checked in `parity_a.rs`, `parity_b.rs` and
+//! `dinov2.rs`.
 
 use arnet_model::Backend;
+use arnet_model::burn::module::Param;
+use arnet_model::burn::nn::{Linear, LinearConfig, LinearLayout};
 use arnet_model::burn::tensor::activation;
 use arnet_model::burn::tensor::module::attention as burn_attention;
 use arnet_model::burn::tensor::ops::AttentionModuleOptions;
 use arnet_model::burn::tensor::{DType, Device, Distribution, FloatDType, Tensor, TensorData};
-use arnet_model::cpu_transformer::{attention, gelu};
+use arnet_model::cpu_transformer::{attention, gelu, linear, self_attention};
 use arnet_tests::{assert_close, values};
 
 fn cpu_autodiff() -> Device {
@@ -252,5 +256,136 @@ fn half_precision_goes_through_burns_operations() {
         &values(activation::gelu(x).cast(FloatDType::F32)),
         0.0,
         "bf16 gelu",
+    );
+}
+
+/// Burn's attention over the three parts of a fused `qkv` `[batch, tokens, 3 * width]`, back
+/// in `[batch, tokens, width]`: the reference for `self_attention`.
+fn burn_self_attention(qkv: Tensor<3>, heads: usize) -> Tensor<3> {
+    let [batch, tokens, fused] = qkv.dims();
+    let width = fused / 3;
+    let part = |i: usize| {
+        qkv.clone()
+            .narrow(2, i * width, width)
+            .reshape([batch, tokens, heads, width / heads])
+            .swap_dims(1, 2)
+    };
+    burn_attention(
+        part(0),
+        part(1),
+        part(2),
+        None,
+        None,
+        AttentionModuleOptions::default(),
+    )
+    .swap_dims(1, 2)
+    .reshape([batch, tokens, width])
+}
+
+/// The inference kernel (no autodiff) gives Burn's attention: DINOv2 ViT-S/14 at 224 px (257
+/// tokens, a length no kernel tile divides), batch 1 and several images, one head, a single
+/// token, and scores in the hundreds (the softmax's overflow guard).
+#[test]
+fn fused_self_attention_matches_burn() {
+    let device = Backend::Cpu.device().unwrap();
+    device.seed(5);
+    for (batch, tokens, heads, head_dim, std) in [
+        (1, 257, 6, 64, 1.0),
+        (3, 50, 3, 8, 1.0),
+        (2, 17, 1, 5, 1.0),
+        (2, 1, 2, 4, 1.0),
+        (2, 9, 2, 16, 6.0),
+    ] {
+        let qkv = normal([batch, tokens, 3 * heads * head_dim], std, &device);
+        let ours = self_attention(qkv.clone(), heads);
+        assert_eq!(ours.dims(), [batch, tokens, heads * head_dim]);
+        assert_close(
+            &values(ours),
+            &values(burn_self_attention(qkv, heads)),
+            2e-5,
+            &format!("self-attention {batch} x {tokens}, {heads} heads of {head_dim}"),
+        );
+    }
+}
+
+/// Under autodiff `self_attention` is Burn's composite with our attention, so the gradient of
+/// the fused projection reaches it as with Burn's.
+#[test]
+fn self_attention_under_autodiff_keeps_its_gradient() {
+    let device = cpu_autodiff();
+    let qkv = normal([2, 11, 3 * 12], 1.0, &device);
+    let r = normal([2, 11, 12], 1.0, &device);
+    let run = |ours: bool| {
+        let qkv = qkv.clone().require_grad();
+        let out = if ours {
+            self_attention(qkv.clone(), 3)
+        } else {
+            burn_self_attention(qkv.clone(), 3)
+        };
+        let grads = (out.clone() * r.clone()).sum().backward();
+        (values(out), values(qkv.grad(&grads).expect("qkv gradient")))
+    };
+    let (ours_out, ours_grad) = run(true);
+    let (burn_out, burn_grad) = run(false);
+    assert_close(
+        &ours_out,
+        &burn_out,
+        2e-5,
+        "autodiff self-attention: output",
+    );
+    assert_close(
+        &ours_grad,
+        &burn_grad,
+        5e-5,
+        "autodiff self-attention: gradient",
+    );
+}
+
+/// `linear` gives `Linear::forward`'s output for weights stored `[in, out]` and as a
+/// transposed view of `[out, in]` (how PyTorch checkpoints load), 2-D and 3-D inputs, a row
+/// count no tile divides, and a layer without bias.
+#[test]
+fn linear_matches_burns_linear() {
+    let device = Backend::Cpu.device().unwrap();
+    device.seed(9);
+    let layer = |d_in: usize, d_out: usize, layout: LinearLayout, bias: bool| -> Linear {
+        LinearConfig::new(d_in, d_out)
+            .with_layout(layout)
+            .with_bias(bias)
+            .init(&device)
+    };
+    for (what, layer) in [
+        ("row layout", layer(384, 1152, LinearLayout::Row, true)),
+        ("column layout", layer(64, 48, LinearLayout::Col, true)),
+        ("no bias", layer(32, 16, LinearLayout::Row, false)),
+    ] {
+        let [d_in, _] = layer.weight.dims();
+        let x3 = normal([3, 257, d_in], 1.0, &device);
+        let x2 = normal([7, d_in], 1.0, &device);
+        assert_close(
+            &values(linear(&layer, x3.clone())),
+            &values(layer.forward(x3)),
+            2e-5,
+            &format!("linear, {what}, 3-D"),
+        );
+        assert_close(
+            &values(linear(&layer, x2.clone())),
+            &values(layer.forward(x2)),
+            2e-5,
+            &format!("linear, {what}, 2-D"),
+        );
+    }
+    // A weight that is a view into a larger tensor (offset and row stride both not its own).
+    let big = normal([10, 40], 1.0, &device);
+    let view = Linear {
+        weight: Param::from_tensor(big.narrow(0, 2, 6).narrow(1, 5, 20)),
+        bias: Some(Param::from_tensor(normal([20], 1.0, &device))),
+    };
+    let x = normal([2, 5, 6], 1.0, &device);
+    assert_close(
+        &values(linear(&view, x.clone())),
+        &values(view.forward(x)),
+        2e-5,
+        "linear, weight viewed inside a larger tensor",
     );
 }

@@ -30,7 +30,7 @@ use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use serde::Deserialize;
 
-use crate::cpu_transformer::{attention, gelu};
+use crate::cpu_transformer::{gelu, linear, self_attention};
 use crate::params::{ParamSlot, VisitParams};
 use crate::patch_norm::TokenBatchNorm;
 
@@ -349,18 +349,9 @@ impl Attention {
     /// - tokens: `[batch, tokens, embed_dim]`
     /// - output: `[batch, tokens, embed_dim]`
     pub fn forward(&self, tokens: Tensor<3>) -> Tensor<3> {
-        let [batch, seq, dim] = tokens.dims();
-        let head_dim = dim / self.num_heads;
-        let qkv = self.qkv.forward(tokens); // [B, N, 3C]
-        let heads = |i: usize| {
-            qkv.clone()
-                .narrow(2, i * dim, dim)
-                .reshape([batch, seq, self.num_heads, head_dim])
-                .swap_dims(1, 2) // [B, H, N, hd]
-        };
-        let context = attention(heads(0), heads(1), heads(2)); // [B, H, N, hd]
-        let context = context.swap_dims(1, 2).reshape([batch, seq, dim]);
-        self.proj.forward(context)
+        let qkv = linear(&self.qkv, tokens); // [B, N, 3C]
+        let context = self_attention(qkv, self.num_heads); // [B, N, C]
+        linear(&self.proj, context)
     }
 }
 
@@ -377,7 +368,7 @@ impl Mlp {
     /// # Shapes
     /// - input and output: `[batch, tokens, embed_dim]`
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.fc2.forward(gelu(self.fc1.forward(x)))
+        linear(&self.fc2, gelu(linear(&self.fc1, x)))
     }
 }
 

@@ -148,13 +148,11 @@ impl pulp::WithSimd for RowTask<'_> {
         match self.op {
             RowOp::Softmax { rows, scale } => {
                 for row in rows.chunks_exact_mut(len) {
-                    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-                    let mut sum = 0.0;
+                    let max = lanewise(row, f32::NEG_INFINITY, f32::max);
                     for v in row.iter_mut() {
                         *v = exp(scale * (*v - max));
-                        sum += *v;
                     }
-                    let inv = 1.0 / sum;
+                    let inv = 1.0 / lanewise(row, 0.0, |a, b| a + b);
                     for v in row.iter_mut() {
                         *v *= inv;
                     }
@@ -172,6 +170,26 @@ impl pulp::WithSimd for RowTask<'_> {
     }
 }
 
+/// Lanes of [`lanewise`]: one AVX-512 register of `f32`.
+const LANES: usize = 16;
+
+/// `values` folded with `f` (associative, `init` its identity) in [`LANES`] independent
+/// accumulators, combined at the end: a plain fold is one chain of dependent steps, which the
+/// compiler may not reorder for floating point, so it would not vectorise.
+#[inline(always)]
+fn lanewise(values: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut lanes = [init; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane = f(*lane, v);
+        }
+    }
+    let folded = lanes.into_iter().fold(init, &f);
+    rest.iter().fold(folded, |acc, &v| f(acc, v))
+}
+
 /// Rows per rayon task for rows of `len` elements.
 fn rows_per_task(len: usize) -> usize {
     (ELEMENTS_PER_TASK / len.max(1)).max(1)
@@ -186,6 +204,17 @@ pub fn softmax_rows(values: &mut [f32], len: usize, scale: f32) {
             len,
             op: RowOp::Softmax { rows, scale },
         })
+    });
+}
+
+/// [`softmax_rows`] on the calling thread, for callers that already run one task per core.
+pub fn softmax_rows_serial(values: &mut [f32], len: usize, scale: f32) {
+    pulp::Arch::new().dispatch(RowTask {
+        len,
+        op: RowOp::Softmax {
+            rows: values,
+            scale,
+        },
     });
 }
 
