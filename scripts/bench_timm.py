@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 threads = int(os.environ.get("BENCH_THREADS", os.cpu_count()))
 torch.set_num_threads(threads)
-runs = int(os.environ.get("BENCH_RUNS", "5"))
+runs = int(os.environ.get("BENCH_RUNS", "21"))
 
 MODELS = {
     # model: (timm name, overrides, image size, input mean, input std)

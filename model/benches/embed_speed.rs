@@ -11,8 +11,10 @@
 //! - `efficientnet_lite0_160`: EfficientNet-Lite0 at 160, the bundled demo model's shape;
 //! - `dinov2_s14_224`: DINOv2 ViT-S/14 at 224.
 //!
-//! Env `BENCH_RUNS` (default 5; batch 16 runs half as often, at least 3). Prints one JSON line
-//! per case: backend, model, case, batch, median seconds per batch and per image.
+//! Env `BENCH_RUNS` (default 21: a batch-1 embedding takes milliseconds on a shared machine,
+//! and medians of 5 moved by up to 30 % from one run to the next; batch 16 runs half as often,
+//! at least 3). Prints one JSON line per case: backend, model, case, batch, median seconds per
+//! batch and per image.
 
 use std::time::Instant;
 
@@ -75,7 +77,7 @@ fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(21);
     let models = std::env::var("BENCH_MODELS").unwrap_or_else(|_| MODELS.into());
     let device = Backend::Cpu.device().expect("CPU backend");
     for model in models.split(',').filter(|m| !m.is_empty()) {
