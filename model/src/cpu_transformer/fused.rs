@@ -68,7 +68,6 @@ impl MatrixView<'_> {
 /// # Safety
 /// The three matrices must lie in live buffers at the given strides, `dst` must not overlap
 /// the others, and no other thread may touch `dst`'s elements meanwhile.
-#[allow(clippy::too_many_arguments)]
 unsafe fn product(
     [m, k, n]: [usize; 3],
     dst: (*mut f32, [isize; 2]),

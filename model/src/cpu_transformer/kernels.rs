@@ -199,12 +199,9 @@ fn rows_per_task(len: usize) -> usize {
 /// maximum is subtracted before scaling (the usual overflow guard).
 pub fn softmax_rows(values: &mut [f32], len: usize, scale: f32) {
     let chunk = rows_per_task(len) * len;
-    values.par_chunks_mut(chunk).for_each(|rows| {
-        pulp::Arch::new().dispatch(RowTask {
-            len,
-            op: RowOp::Softmax { rows, scale },
-        })
-    });
+    values
+        .par_chunks_mut(chunk)
+        .for_each(|rows| softmax_rows_serial(rows, len, scale));
 }
 
 /// [`softmax_rows`] on the calling thread, for callers that already run one task per core.
