@@ -12,7 +12,7 @@ impl SketchApp {
     }
 
     /// Starts fine-tuning the current model on the gallery (and the saved training pairs) for
-    /// `epochs` epochs, in the background; `extra_args` go to `arnet train` as they are.
+    /// `epochs` epochs, in the background; `extra_args` go to `arnet fine-tune` as they are.
     pub fn start_fine_tune(&mut self, epochs: usize, extra_args: Vec<String>) {
         let (ModelStatus::Ready { weights, .. }, GalleryStatus::Ready { folder, .. }) =
             (&self.model, &self.gallery)
@@ -34,22 +34,11 @@ impl SketchApp {
         let seconds = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        // Fine-tuning defaults (a pretrained start: a small learning rate), unless given.
+        // `arnet fine-tune`'s own defaults (the same run as on the command line), on the
+        // app's device unless given.
         let mut args = extra_args;
-        let defaults = [
-            ("--device", self.device.backend.to_string()),
-            ("--batch-size", "16".to_string()),
-            ("--lr", "5e-5".to_string()),
-        ];
-        for (flag, value) in defaults {
-            if !args.iter().any(|a| a == flag) {
-                args.extend([flag.to_string(), value]);
-            }
-        }
-        if let Some(heads) = self.settings.heads
-            && !args.iter().any(|a| a == "--heads")
-        {
-            args.extend(["--heads".to_string(), heads.to_string()]);
+        if !args.iter().any(|a| a == "--device") {
+            args.extend(["--device".to_string(), self.device.backend.to_string()]);
         }
         let spec = FineTuneSpec {
             arnet,
@@ -129,10 +118,18 @@ impl SketchApp {
                         weights,
                         before,
                         after,
+                        kept_start,
                     },
                 ) => {
-                    self.fine_tune_status = FineTuneStatus::Done { before, after };
-                    self.open_weights(weights);
+                    self.fine_tune_status = FineTuneStatus::Done {
+                        before,
+                        after,
+                        kept_start,
+                    };
+                    // Kept: the open model is the starting model; nothing to switch.
+                    if !kept_start {
+                        self.open_weights(weights);
+                    }
                 }
                 (_, FineTuneEvent::Failed(reason)) => {
                     self.fine_tune_status = FineTuneStatus::Failed(reason);

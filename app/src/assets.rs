@@ -30,6 +30,12 @@ pub fn demo_gallery() -> PathBuf {
     assets_dir().join("demo/gallery")
 }
 
+/// The real-photo demo gallery: 200 product photos of the Fashion-MNIST test split (Zalando,
+/// MIT), made by `arnet data fashion-mnist --split test --limit 200 --seed 0 --size 128`.
+pub fn real_demo_gallery() -> PathBuf {
+    assets_dir().join("demo/real-gallery")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -42,5 +48,9 @@ mod tests {
             dir.display()
         );
         assert!(dir.join("demo/gallery").is_dir(), "{}", dir.display());
+        assert!(
+            super::real_demo_gallery().read_dir().unwrap().count() >= 200,
+            "the real-photo demo gallery is bundled"
+        );
     }
 }

@@ -1,25 +1,17 @@
-//! "Fine-tune on this gallery": `arnet train` run as a child process, in the background.
+//! "Fine-tune on this gallery": `arnet fine-tune` run as a child process, in the background.
 //!
 //! Why a child process and not a thread: `app/` and `training/` depend on `model/`, never on
 //! each other (the trainer stays one program with one set of flags), and a process is what a
 //! long job should be: Cancel kills it at once, a crash in training cannot take the window
-//! down, and the run folder it leaves can be resumed by hand (`arnet train --resume`).
+//! down, and the run folder it leaves stays on disk.
 //!
-//! What it trains on (the folder [`prepare_data`] assembles, `RUN/data/`):
-//! - `trainB/`: every photo of the gallery (symbolic links on Unix, copies elsewhere; nested
-//!   folders flattened, clashing stems renamed) plus the photos of the training pairs saved
-//!   with "Save as training pair";
-//! - `trainA/`: those saved sketches. Photos without a sketch get pseudo-sketches from the
-//!   photos (`--pseudo-sketches auto`), so a gallery with no drawn sketch at all still trains.
-//!
-//! It starts from the current model (`--init`), holds out a seeded tenth of the photos for
-//! validation, and keeps the best epoch. The new model is written under the app's data folder
-//! (`RUN/best.safetensors`), never over the bundled demo or the user's files; "before" and
-//! "after" are validation Acc@1 of the starting model (the trainer's `untrained:` line) and of
-//! the kept epoch.
+//! The app runs exactly what a user types: `arnet fine-tune --gallery G --weights W --out RUN
+//! [--dataset D] --epochs N` (arnet_training::fine_tune has what it does: the training folder,
+//! traced sketches of the photos, the held-out check before and after, and the starting model
+//! kept when fine-tuning did not improve it). This module follows its stderr line by line.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
@@ -38,7 +30,7 @@ pub struct FineTuneSpec {
     pub run: PathBuf,
     /// Epochs to train.
     pub epochs: usize,
-    /// Further `arnet train` flags (batch size, learning rate, device...).
+    /// Further `arnet fine-tune` flags (batch size, learning rate, device...).
     pub extra_args: Vec<String>,
 }
 
@@ -78,14 +70,26 @@ pub enum FineTuneEvent {
         /// Validation Acc@1, Acc@5, Acc@10 (percent).
         val: [f64; 3],
     },
-    /// Training finished: the kept model and validation Acc@1 before / after.
+    /// The held-out check: Acc@1 before and after, and whether the starting model was kept
+    /// because fine-tuning did not improve it.
+    Outcome {
+        /// Held-out Acc@1 of the starting model.
+        before: f64,
+        /// Held-out Acc@1 of the best fine-tuned epoch.
+        after: f64,
+        /// The starting model was kept.
+        kept_start: bool,
+    },
+    /// Training finished: the model to use and held-out Acc@1 before / after.
     Finished {
-        /// The new model.
+        /// The model `arnet fine-tune` wrote (the starting model's copy when `kept_start`).
         weights: PathBuf,
-        /// Validation Acc@1 of the starting model, if reported.
+        /// Held-out Acc@1 of the starting model, if reported.
         before: Option<f64>,
-        /// Validation Acc@1 of the kept epoch, if reported.
+        /// Held-out Acc@1 of the best fine-tuned epoch, if reported.
         after: Option<f64>,
+        /// Fine-tuning did not improve the held-out check: the starting model stays.
+        kept_start: bool,
     },
     /// Training failed (the trainer's last error line).
     Failed(String),
@@ -102,6 +106,7 @@ enum Message {
     Eof {
         before: Option<f64>,
         after: Option<f64>,
+        kept_start: bool,
         last_error: Option<String>,
     },
 }
@@ -112,8 +117,9 @@ pub struct FineTuneJob {
     child: Child,
     messages: Receiver<Message>,
     weights: PathBuf,
-    /// The trainer's output ended: validation before / after, its last error line.
-    ended: Option<(Option<f64>, Option<f64>, Option<String>)>,
+    /// The trainer's output ended: held-out Acc@1 before / after, whether the starting model
+    /// was kept, its last error line.
+    ended: Option<(Option<f64>, Option<f64>, bool, Option<String>)>,
     cancelled: bool,
     finished: bool,
 }
@@ -124,19 +130,20 @@ impl FineTuneJob {
         if spec.run.exists() {
             return Err(format!("{}: already exists", spec.run.display()));
         }
-        let data = spec.run.join("data");
-        let (photos, sketches) = prepare_data(&spec.gallery, spec.dataset.as_deref(), &data)?;
-        let out = spec.run.join("run");
-        let mut child = Command::new(&spec.arnet)
-            .arg("train")
-            .arg("--data")
-            .arg(&data)
-            .arg("--out")
-            .arg(&out)
-            .arg("--init")
+        let mut command = Command::new(&spec.arnet);
+        command
+            .arg("fine-tune")
+            .arg("--gallery")
+            .arg(&spec.gallery)
+            .arg("--weights")
             .arg(&spec.weights)
-            .args(["--pseudo-sketches", "auto", "--progress-lines"])
-            .args(["--epochs", &spec.epochs.to_string()])
+            .arg("--out")
+            .arg(&spec.run)
+            .args(["--epochs", &spec.epochs.to_string(), "--progress-lines"]);
+        if let Some(dataset) = &spec.dataset {
+            command.arg("--dataset").arg(dataset);
+        }
+        let mut child = command
             .args(&spec.extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -145,14 +152,11 @@ impl FineTuneJob {
             .map_err(|e| format!("cannot start {}: {e}", spec.arnet.display()))?;
         let stderr = child.stderr.take().expect("stderr is piped");
         let (sender, messages) = channel();
-        sender
-            .send(Message::Event(FineTuneEvent::Prepared { photos, sketches }))
-            .expect("receiver alive");
         std::thread::spawn(move || read_trainer_output(BufReader::new(stderr), &sender));
         Ok(Self {
             child,
             messages,
-            weights: out.join("best.safetensors"),
+            weights: spec.run.join("best.safetensors"),
             ended: None,
             cancelled: false,
             finished: false,
@@ -169,8 +173,9 @@ impl FineTuneJob {
                 Message::Eof {
                     before,
                     after,
+                    kept_start,
                     last_error,
-                } => self.ended = Some((before, after, last_error)),
+                } => self.ended = Some((before, after, kept_start, last_error)),
             }
         }
         if self.finished || self.ended.is_none() {
@@ -182,7 +187,7 @@ impl FineTuneJob {
             return events;
         };
         self.finished = true;
-        let (before, after, last_error) = self.ended.take().expect("ended");
+        let (before, after, kept_start, last_error) = self.ended.take().expect("ended");
         events.push(if self.cancelled {
             FineTuneEvent::Cancelled
         } else if status.success() && self.weights.is_file() {
@@ -190,16 +195,17 @@ impl FineTuneJob {
                 weights: self.weights.clone(),
                 before,
                 after,
+                kept_start,
             }
         } else {
             FineTuneEvent::Failed(
-                last_error.unwrap_or_else(|| format!("arnet train stopped ({status})")),
+                last_error.unwrap_or_else(|| format!("arnet fine-tune stopped ({status})")),
             )
         });
         events
     }
 
-    /// Stops training (the run folder stays; `arnet train --resume` continues it).
+    /// Stops training (the run folder stays on disk).
     pub fn cancel(&mut self) {
         self.cancelled = true;
         let _ = self.child.kill();
@@ -224,7 +230,7 @@ impl Drop for FineTuneJob {
 /// Error lines are kept for the message only: libraries print `error:` lines that are not
 /// failures (wgpu without `XDG_RUNTIME_DIR`), so success is the exit status.
 fn read_trainer_output(stderr: impl BufRead, sender: &Sender<Message>) {
-    let (mut before, mut after, mut last_error) = (None, None, None::<String>);
+    let (mut before, mut after, mut kept_start, mut last_error) = (None, None, false, None);
     for line in stderr.lines().map_while(Result::ok) {
         let event = parse_line(&line);
         match &event {
@@ -232,6 +238,11 @@ fn read_trainer_output(stderr: impl BufRead, sender: &Sender<Message>) {
             Some(FineTuneEvent::Epoch { val, .. }) if line.contains("best so far") => {
                 after = Some(val[0]);
             }
+            Some(FineTuneEvent::Outcome {
+                before: b,
+                after: a,
+                kept_start: k,
+            }) => (before, after, kept_start) = (Some(*b), Some(*a), *k),
             None if line.starts_with("error") => last_error = Some(line.clone()),
             _ => {}
         }
@@ -244,6 +255,7 @@ fn read_trainer_output(stderr: impl BufRead, sender: &Sender<Message>) {
     let _ = sender.send(Message::Eof {
         before,
         after,
+        kept_start,
         last_error,
     });
 }
@@ -262,6 +274,21 @@ pub fn parse_line(line: &str) -> Option<FineTuneEvent> {
         let (a, b) = token.split_once('/')?;
         Some((a.parse().ok()?, b.parse().ok()?))
     };
+    if let Some(rest) = line.strip_prefix("fine-tune: ") {
+        if rest.starts_with("held-out Acc@1") {
+            return Some(FineTuneEvent::Outcome {
+                before: number_after("before ")?,
+                after: number_after("after ")?,
+                kept_start: rest.contains("kept the starting model"),
+            });
+        }
+        let mut numbers = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty());
+        let photos = numbers.next()?.parse().ok()?;
+        let sketches = numbers.next()?.parse().ok()?;
+        return Some(FineTuneEvent::Prepared { photos, sketches });
+    }
     if line.starts_with("untrained:") {
         return number_after("val Acc@1").map(FineTuneEvent::Before);
     }
@@ -290,100 +317,6 @@ pub fn parse_line(line: &str) -> Option<FineTuneEvent> {
         });
     }
     None
-}
-
-/// Builds the training folder `data` (see the module docs); returns (photos, drawn sketches).
-pub fn prepare_data(
-    gallery: &Path,
-    dataset: Option<&Path>,
-    data: &Path,
-) -> Result<(usize, usize), String> {
-    let train_a = data.join("trainA");
-    let train_b = data.join("trainB");
-    for dir in [&train_a, &train_b] {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let mut stems = std::collections::HashSet::new();
-    let mut photos = 0;
-    let mut sketches = 0;
-    // Saved pairs first: their photo stems must stay as their sketches name them.
-    if let Some(dataset) = dataset {
-        let saved_photos: std::collections::HashMap<String, PathBuf> =
-            image_files(&dataset.join("trainB"))?
-                .into_iter()
-                .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
-                .collect();
-        for sketch in image_files(&dataset.join("trainA"))? {
-            let Some(stem) = arnet_model::gallery::photo_stem_of_sketch(&sketch) else {
-                continue;
-            };
-            let Some(photo) = saved_photos.get(&stem) else {
-                continue;
-            };
-            if stems.insert(stem.clone()) {
-                link(photo, &train_b.join(photo.file_name().expect("a file")))?;
-                photos += 1;
-            }
-            link(&sketch, &train_a.join(sketch.file_name().expect("a file")))?;
-            sketches += 1;
-        }
-    }
-    let listing = arnet_model::gallery::list_images(gallery)
-        .map_err(|e| format!("{}: {e}", gallery.display()))?;
-    // "Save as training pair" names the copied photo by its gallery stem: a gallery photo
-    // with a saved pair's stem is that photo, already in (twice, it would be two classes).
-    let saved_stems = stems.clone();
-    for photo in listing {
-        let stem = photo
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if saved_stems.contains(&stem) {
-            continue;
-        }
-        let extension = photo
-            .extension()
-            .map(|e| e.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut name = stem.clone();
-        let mut n = 1;
-        while !stems.insert(name.clone()) {
-            n += 1;
-            name = format!("{stem}-{n}");
-        }
-        link(&photo, &train_b.join(format!("{name}.{extension}")))?;
-        photos += 1;
-    }
-    if photos == 0 {
-        return Err(format!("{}: no photos to train on", gallery.display()));
-    }
-    Ok((photos, sketches))
-}
-
-/// The image files directly in `dir` (none if it does not exist), sorted.
-fn image_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("{}: {e}", dir.display())),
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && arnet_model::gallery::is_image_path(p))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-/// `to` refers to `from`: a symbolic link on Unix, a copy elsewhere.
-fn link(from: &Path, to: &Path) -> Result<(), String> {
-    let from = std::fs::canonicalize(from).map_err(|e| format!("{}: {e}", from.display()))?;
-    #[cfg(unix)]
-    let result = std::os::unix::fs::symlink(&from, to);
-    #[cfg(not(unix))]
-    let result = std::fs::copy(&from, to).map(|_| ());
-    result.map_err(|e| format!("{}: {e}", to.display()))
 }
 
 /// The `arnet` executable: `ARNET_BIN`, else the one beside the app's own executable.
@@ -508,5 +441,34 @@ mod tests {
             })
         );
         assert_eq!(parse_line("train: 300 sketches, 150 photos"), None);
+        assert_eq!(
+            parse_line("fine-tune: 200 photos, 3 drawn sketches"),
+            Some(FineTuneEvent::Prepared {
+                photos: 200,
+                sketches: 3
+            })
+        );
+        assert_eq!(
+            parse_line(
+                "fine-tune: held-out Acc@1 before 40.00% after 55.50%: the fine-tuned model is \
+                 run/best.safetensors"
+            ),
+            Some(FineTuneEvent::Outcome {
+                before: 40.0,
+                after: 55.5,
+                kept_start: false
+            })
+        );
+        assert_eq!(
+            parse_line(
+                "fine-tune: held-out Acc@1 before 40.00% after 38.00%: no better, kept the \
+                 starting model (run/best.safetensors is the starting model)"
+            ),
+            Some(FineTuneEvent::Outcome {
+                before: 40.0,
+                after: 38.0,
+                kept_start: true
+            })
+        );
     }
 }

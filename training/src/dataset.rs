@@ -237,12 +237,49 @@ impl fmt::Display for FolderReport {
         for (name, sketches, photos) in &self.counts {
             writeln!(f, "{name}: {sketches} sketches, {photos} photos")?;
         }
-        if self.problems.is_empty() {
+        // Photos without a sketch are one line per split, not one per photo: a photos-only
+        // folder (which trains on pseudo-sketches) would otherwise print its whole listing.
+        let mut lines = Vec::new();
+        let mut without_sketch: BTreeMap<SplitName, Vec<&Path>> = BTreeMap::new();
+        for (name, problem) in &self.problems {
+            match problem {
+                Problem::PhotoWithoutSketch(path) => {
+                    without_sketch.entry(*name).or_default().push(path)
+                }
+                other => lines.push(format!("  [{name}] {other}")),
+            }
+        }
+        for (name, photos) in without_sketch {
+            if photos.len() == 1 {
+                lines.push(format!(
+                    "  [{name}] {}",
+                    Problem::PhotoWithoutSketch(photos[0].to_path_buf())
+                ));
+            } else {
+                let first: Vec<String> = photos
+                    .iter()
+                    .take(3)
+                    .map(|p| {
+                        p.file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                lines.push(format!(
+                    "  [{name}] {} photos without sketch (kept in the gallery): {}{}",
+                    photos.len(),
+                    first.join(", "),
+                    if photos.len() > 3 { ", ..." } else { "" }
+                ));
+            }
+        }
+        if lines.is_empty() {
             writeln!(f, "no problems found")?;
         } else {
             writeln!(f, "{} problem(s):", self.problems.len())?;
-            for (name, problem) in &self.problems {
-                writeln!(f, "  [{name}] {problem}")?;
+            for line in lines {
+                writeln!(f, "{line}")?;
             }
         }
         Ok(())
@@ -270,4 +307,33 @@ pub fn check_folder(root: &Path) -> (FolderReport, BTreeMap<SplitName, Split>) {
         splits.insert(name, scan.split);
     }
     (report, splits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_without_sketch_are_one_line_per_split() {
+        let mut report = FolderReport::default();
+        report.counts.push((SplitName::Train, 0, 200));
+        for i in 0..200 {
+            report.problems.push((
+                SplitName::Train,
+                Problem::PhotoWithoutSketch(PathBuf::from(format!("d/trainB/{i:03}.png"))),
+            ));
+        }
+        report.problems.push((
+            SplitName::Test,
+            Problem::PhotoWithoutSketch(PathBuf::from("d/testB/x.png")),
+        ));
+        let text = report.to_string();
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.contains("[train] 200 photos without sketch"), "{text}");
+        assert!(text.contains("000.png, 001.png, 002.png, ..."), "{text}");
+        assert!(
+            text.contains("[test] photo without sketch: d/testB/x.png"),
+            "{text}"
+        );
+    }
 }

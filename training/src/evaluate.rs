@@ -58,23 +58,9 @@ pub fn ranks(
     batch_size: usize,
     device: &Device,
 ) -> anyhow::Result<Vec<usize>> {
-    let size = input_size(&pair.photo);
-    let load = |paths: Vec<&std::path::Path>| -> anyhow::Result<Vec<Vec<f32>>> {
-        paths
-            .into_iter()
-            .map(|p| load_model_input(p, size).map_err(anyhow::Error::from))
-            .collect()
-    };
-    let photo_inputs = load(split.photos.iter().map(|p| p.as_path()).collect())?;
-    let sketch_inputs = load(split.sketches.iter().map(|s| s.path.as_path()).collect())?;
-    let owners: Vec<usize> = split.sketches.iter().map(|s| s.photo).collect();
     Ok(ranks_of_inputs(
         pair,
-        &PreparedSplit {
-            photos: photo_inputs,
-            sketches: sketch_inputs,
-            owners,
-        },
+        &prepare(pair, split)?,
         batch_size,
         device,
     ))
@@ -98,14 +84,73 @@ pub fn ranks_of_inputs(
     batch_size: usize,
     device: &Device,
 ) -> Vec<usize> {
+    ranks_and_top(pair, split, 0, batch_size, device).0
+}
+
+/// The rank of each prepared sketch's photo, and the indices of its `top` best photos.
+pub fn ranks_and_top(
+    pair: &ArnetPair,
+    split: &PreparedSplit,
+    top: usize,
+    batch_size: usize,
+    device: &Device,
+) -> (Vec<usize>, Vec<Vec<usize>>) {
     let photos = embed_inputs(&pair.photo, &split.photos, batch_size, device);
     let gallery = EmbeddingMatrix::from_rows(&photos);
     let sketches = embed_inputs(&pair.sketch, &split.sketches, batch_size, device);
     sketches
         .iter()
         .zip(&split.owners)
-        .map(|(query, &owner)| gallery.rank_of(query, owner))
-        .collect()
+        .map(|(query, &owner)| {
+            let best = if top == 0 {
+                Vec::new()
+            } else {
+                gallery
+                    .top_k(query, top)
+                    .into_iter()
+                    .map(|h| h.index)
+                    .collect()
+            };
+            (gallery.rank_of(query, owner), best)
+        })
+        .unzip()
+}
+
+/// Decodes a split's files into model inputs at the pair's input size.
+pub fn prepare(pair: &ArnetPair, split: &Split) -> anyhow::Result<PreparedSplit> {
+    let size = input_size(&pair.photo);
+    let load = |paths: Vec<&std::path::Path>| -> anyhow::Result<Vec<Vec<f32>>> {
+        paths
+            .into_iter()
+            .map(|p| load_model_input(p, size).map_err(anyhow::Error::from))
+            .collect()
+    };
+    Ok(PreparedSplit {
+        photos: load(split.photos.iter().map(|p| p.as_path()).collect())?,
+        sketches: load(split.sketches.iter().map(|s| s.path.as_path()).collect())?,
+        owners: split.sketches.iter().map(|s| s.photo).collect(),
+    })
+}
+
+/// Acc@1/5/10 of `pair` on `split`, and category precision@10 when `labels` are given (and
+/// some sketch's photo has one).
+pub fn evaluate_with_labels(
+    pair: &ArnetPair,
+    split: &Split,
+    labels: Option<&crate::categories::Labels>,
+    batch_size: usize,
+    device: &Device,
+) -> anyhow::Result<(Accuracy, Option<f64>)> {
+    use crate::categories::{PRECISION_AT, precision_at_10};
+    let prepared = prepare(pair, split)?;
+    let top = if labels.is_some() { PRECISION_AT } else { 0 };
+    let (ranks, best) = ranks_and_top(pair, &prepared, top, batch_size, device);
+    let accuracy = Accuracy::from_ranks(&ranks, split.photos.len());
+    let p10 = labels.and_then(|labels| {
+        let queries: Vec<(usize, Vec<usize>)> = prepared.owners.iter().copied().zip(best).collect();
+        precision_at_10(labels, &split.photos, &queries)
+    });
+    Ok((accuracy, p10))
 }
 
 /// Acc@1/5/10 of `pair` on a prepared split.

@@ -1,5 +1,7 @@
 //! `arnet`: the headless command line of ARNet Sketch.
 
+mod data_command;
+mod fine_tune_command;
 mod index_progress;
 
 use std::io::Write;
@@ -16,7 +18,7 @@ use arnet_training::pseudo_pairs::{self, PseudoSketches};
 use arnet_training::recipe::{
     AugmentedView, BackboneKind, Init, LrSchedule, Objective, Precision, Preset, Recipe, Views,
 };
-use arnet_training::{dataset, evaluate, pseudo_sketch, synth, train};
+use arnet_training::{categories, dataset, evaluate, pseudo_sketch, synth, train};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -47,6 +49,13 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Draw a pseudo-sketch OUT/STEM_p1.png of every photo of a folder (HED or Canny edges).
     PseudoSketch(PseudoSketchArgs),
+    /// Adapt a model to a gallery of photos (what the app's "Fine-tune on this gallery"
+    /// runs); writes OUT/best.safetensors, and keeps the starting model when the held-out check
+    /// does not improve.
+    FineTune(fine_tune_command::FineTuneArgs),
+    /// Write a data set that can be had on this machine as a data folder.
+    #[command(subcommand)]
+    Data(data_command::DataCommand),
 }
 
 /// Weights and device options shared by the commands that run a model.
@@ -207,6 +216,11 @@ struct EvalArgs {
     /// DATA/{split}A-strokes, what `arnet synth --stroke-lists` writes).
     #[arg(long, requires = "on_the_fly")]
     strokes: Option<PathBuf>,
+    /// Photo classes ({"STEM": "class"}, what `arnet data fashion-mnist` writes): also report
+    /// category precision@10, the share of the top ten that is the sketch's kind of garment
+    /// (JSON field "p10", percent).
+    #[arg(long, conflicts_with = "on_the_fly")]
+    labels: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -222,6 +236,11 @@ struct SearchArgs {
     /// Print one JSON object per sketch instead of text.
     #[arg(long)]
     json: bool,
+    /// With --json: photo classes ({"STEM": "class"}); every result gets its "class", and a
+    /// sketch named after a labelled photo (`STEM_N.png`) its "class" and "p10", the share of
+    /// its first ten results of that class (percent).
+    #[arg(long, requires = "json")]
+    labels: Option<PathBuf>,
     #[command(flatten)]
     store: StoreArgs,
     /// Sketches to search with.
@@ -266,13 +285,40 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     if args.on_the_fly {
         return run_eval_on_the_fly(&args, name, &scan.split);
     }
+    let labels = args
+        .labels
+        .as_deref()
+        .map(categories::Labels::read)
+        .transpose()?;
     let (pair, device) = args.model.load()?;
-    let accuracy = evaluate::evaluate(&pair, &scan.split, args.model.run.batch_size, &device)?;
+    let (accuracy, p10) = evaluate::evaluate_with_labels(
+        &pair,
+        &scan.split,
+        labels.as_ref(),
+        args.model.run.batch_size,
+        &device,
+    )?;
+    if labels.is_some() && p10.is_none() {
+        anyhow::bail!(
+            "{}: no photo of the {name} split has a label in it",
+            args.labels
+                .as_deref()
+                .unwrap_or_else(|| std::path::Path::new(""))
+                .display()
+        );
+    }
     if args.json {
-        println!("{}", serde_json::to_string(&accuracy)?);
+        let mut line = serde_json::to_value(accuracy)?;
+        if let Some(p10) = p10 {
+            line["p10"] = serde_json::json!(p10);
+        }
+        println!("{line}");
     } else {
+        let category = p10
+            .map(|p| format!("  category P@10 {p:.2}%"))
+            .unwrap_or_default();
         println!(
-            "{name}: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({} sketches, {} photos)",
+            "{name}: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%{category}  ({} sketches, {} photos)",
             accuracy.acc1, accuracy.acc5, accuracy.acc10, accuracy.sketches, accuracy.photos
         );
     }
@@ -325,6 +371,11 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     if !args.gallery.is_dir() {
         anyhow::bail!("{}: not a folder", args.gallery.display());
     }
+    let labels = args
+        .labels
+        .as_deref()
+        .map(categories::Labels::read)
+        .transpose()?;
     let (pair, device) = args.model.load()?;
     let size = embed::input_size(&pair.photo);
     let sketches = args
@@ -393,13 +444,32 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                 .iter()
                 .enumerate()
                 .map(|(i, (path, score))| {
-                    serde_json::json!({
+                    let mut result = serde_json::json!({
                         "rank": i + 1, "path": path.to_string_lossy(), "score": score
-                    })
+                    });
+                    if let Some(labels) = &labels {
+                        result["class"] = serde_json::json!(labels.class_of(path));
+                    }
+                    result
                 })
                 .collect();
-            let line =
+            let mut line =
                 serde_json::json!({ "sketch": sketch.to_string_lossy(), "results": results });
+            if let Some(labels) = &labels {
+                let class = arnet_model::gallery::photo_stem_of_sketch(sketch)
+                    .and_then(|stem| labels.class_of_stem(&stem));
+                line["class"] = serde_json::json!(class);
+                if let Some(class) = class {
+                    let top = &hits[..hits.len().min(categories::PRECISION_AT)];
+                    let same = top
+                        .iter()
+                        .filter(|(path, _)| labels.class_of(path) == Some(class))
+                        .count();
+                    if !top.is_empty() {
+                        line["p10"] = serde_json::json!(100.0 * same as f64 / top.len() as f64);
+                    }
+                }
+            }
             writeln!(out, "{line}")?;
         } else {
             writeln!(out, "{}", sketch.display())?;
@@ -872,7 +942,9 @@ struct PseudoSketchArgs {
     /// Output folder: STEM_p1.png for each photo STEM, at the photo's size.
     #[arg(long)]
     out: PathBuf,
-    /// hed (learned edges; needs weights) or canny (Canny edges of the photo, no weights).
+    /// hed (learned edges; needs weights), canny (Canny edges of the photo, no weights) or
+    /// traced (the garment's silhouette traced like a hand, with some inner lines; no weights;
+    /// writes STEM_t1.png...).
     /// Default: hed when --weights is given or pretrained/hed_bsds500.safetensors exists
     /// (bash scripts/convert_pretrained.sh --only hed writes it), else canny.
     #[arg(long, value_enum)]
@@ -883,6 +955,13 @@ struct PseudoSketchArgs {
     /// Compute device for HED: cpu, wgpu or cuda.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// With --method traced: sketches per photo (STEM_t1.png, STEM_t2.png...), each in a
+    /// hand drawn at random.
+    #[arg(long, default_value_t = 1)]
+    per_photo: usize,
+    /// With --method traced: seed of the hands.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 fn run_pseudo_sketch(args: PseudoSketchArgs) -> anyhow::Result<()> {
@@ -894,6 +973,8 @@ fn run_pseudo_sketch(args: PseudoSketchArgs) -> anyhow::Result<()> {
         device: args.device,
         workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         show_progress: true,
+        per_photo: args.per_photo,
+        seed: args.seed,
     })?;
     Ok(())
 }
@@ -910,6 +991,8 @@ fn main() -> ExitCode {
         Command::Train(args) => run_train(*args),
         Command::Index(args) => run_index(args),
         Command::PseudoSketch(args) => run_pseudo_sketch(args),
+        Command::Data(command) => data_command::run(command),
+        Command::FineTune(args) => fine_tune_command::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

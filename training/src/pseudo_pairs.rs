@@ -111,6 +111,10 @@ pub fn add(split: &mut Split, options: &PseudoOptions) -> anyhow::Result<SketchS
     }
     std::fs::create_dir_all(&options.dir)
         .with_context(|| format!("{}: cannot create the folder", options.dir.display()))?;
+    if options.method == Some(Method::Traced) {
+        add_traced(split, &todo, options, &mut sources);
+        return Ok(sources);
+    }
     let sketcher =
         pseudo_sketch::sketcher(options.method, options.weights.as_deref(), &options.device)?;
     sources.method = Some(sketcher.name());
@@ -140,6 +144,38 @@ pub fn add(split: &mut Split, options: &PseudoOptions) -> anyhow::Result<SketchS
     }
     split.sketches.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(sources)
+}
+
+/// Traced sketches ([`crate::traced_sketch`]) of the photos `todo`, several per photo.
+fn add_traced(
+    split: &mut Split,
+    todo: &[usize],
+    options: &PseudoOptions,
+    sources: &mut SketchSources,
+) {
+    use crate::traced_sketch::{TRACED_PER_PHOTO, sketch_photo_file};
+    sources.method = Some("traced");
+    eprintln!(
+        "pseudo-sketches: {} photos without a drawn sketch (traced, {TRACED_PER_PHOTO} each, \
+         into {})",
+        todo.len(),
+        options.dir.display()
+    );
+    let made = parallel_map(todo.len(), options.workers.max(1), |k| {
+        sketch_photo_file(&split.photos[todo[k]], &options.dir, TRACED_PER_PHOTO, 0)
+    });
+    for (&photo, result) in todo.iter().zip(made) {
+        match result {
+            Ok(paths) => {
+                sources.pseudo += paths.len();
+                split
+                    .sketches
+                    .extend(paths.into_iter().map(|path| SketchEntry { path, photo }));
+            }
+            Err(reason) => sources.failed.push((split.photos[photo].clone(), reason)),
+        }
+    }
+    split.sketches.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
 /// The pseudo-sketch of `photo` in `dir`: drawn and written unless it is already there.

@@ -31,6 +31,9 @@ pub enum Method {
     Hed,
     /// Canny edges of the photo's colours (no weights).
     Canny,
+    /// The garment's silhouette traced as a person would, with some of its inner lines,
+    /// several hands per photo (`STEM_t1.png`...; [`crate::traced_sketch`]; no weights).
+    Traced,
 }
 
 /// What `arnet pseudo-sketch` was asked to do.
@@ -50,6 +53,10 @@ pub struct Options {
     pub workers: usize,
     /// Show a progress bar on stderr (hidden anyway when stderr is not a terminal).
     pub show_progress: bool,
+    /// Traced sketches per photo (`--method traced`).
+    pub per_photo: usize,
+    /// Seed of the traced sketches.
+    pub seed: u64,
 }
 
 /// A photo that got no sketch, and why.
@@ -106,6 +113,7 @@ pub fn choose(
         .or_else(|| default.is_file().then(|| default.to_path_buf()));
     match (method, hed_weights) {
         (Some(Method::Canny), _) => Ok((Method::Canny, None)),
+        (Some(Method::Traced), _) => Ok((Method::Traced, None)),
         (Some(Method::Hed) | None, Some(path)) => Ok((Method::Hed, Some(path))),
         (None, None) => Ok((Method::Canny, None)),
         (Some(Method::Hed), None) => anyhow::bail!(
@@ -124,6 +132,9 @@ pub fn sketcher(
     device: &str,
 ) -> anyhow::Result<PseudoSketcher> {
     let (method, hed_weights) = choose(method, weights)?;
+    if method == Method::Traced {
+        anyhow::bail!("traced sketches are drawn by crate::traced_sketch, not an edge sketcher");
+    }
     Ok(match (method, hed_weights) {
         (Method::Hed, Some(path)) => {
             let device = device.parse::<arnet_model::Backend>()?.device()?;
@@ -178,6 +189,9 @@ pub fn run(options: &Options) -> anyhow::Result<Summary> {
     }
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("{}: cannot create the folder", options.out.display()))?;
+    if options.method == Some(Method::Traced) {
+        return run_traced(options, photos);
+    }
     let sketcher = sketcher(options.method, options.weights.as_deref(), &options.device)?;
 
     // Two photos with one stem would write one sketch: the second is skipped.
@@ -270,6 +284,74 @@ pub fn run(options: &Options) -> anyhow::Result<Summary> {
     );
     Ok(Summary {
         method: sketcher.name(),
+        written,
+        skipped,
+    })
+}
+
+/// `arnet pseudo-sketch --method traced`: `per_photo` traced sketches of every photo.
+fn run_traced(options: &Options, photos: Vec<PathBuf>) -> anyhow::Result<Summary> {
+    if options.per_photo == 0 {
+        anyhow::bail!("--per-photo must be at least 1");
+    }
+    let progress = if options.show_progress {
+        ProgressBar::new(photos.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} photos (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    progress.set_prefix("pseudo-sketch (traced)");
+    let workers = options.workers.max(1);
+    let mut written = Vec::new();
+    let mut skipped = Vec::new();
+    for chunk in photos.chunks(workers * 4) {
+        let done = parallel_map(chunk.len(), workers, |i| {
+            crate::traced_sketch::sketch_photo_file(
+                &chunk[i],
+                &options.out,
+                options.per_photo,
+                options.seed,
+            )
+        });
+        progress.inc(chunk.len() as u64);
+        for (photo, result) in chunk.iter().zip(done) {
+            match result {
+                Ok(paths) => written.extend(paths),
+                Err(reason) => skipped.push(Skipped {
+                    path: photo.clone(),
+                    reason,
+                }),
+            }
+        }
+    }
+    progress.finish_and_clear();
+    for s in &skipped {
+        eprintln!("warning: skipped {}: {}", s.path.display(), s.reason);
+    }
+    if written.is_empty() {
+        anyhow::bail!(
+            "{}: none of the {} photo(s) could be sketched",
+            options.photos.display(),
+            skipped.len()
+        );
+    }
+    eprintln!(
+        "wrote {} traced sketch(es) of {} photo(s) to {}{}",
+        written.len(),
+        photos.len() - skipped.len(),
+        options.out.display(),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", skipped {} photo(s)", skipped.len())
+        }
+    );
+    Ok(Summary {
+        method: "traced",
         written,
         skipped,
     })

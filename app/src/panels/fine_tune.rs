@@ -32,6 +32,8 @@ pub enum FineTuneStatus {
         before: Option<f64>,
         /// Validation Acc@1 of the new model.
         after: Option<f64>,
+        /// Fine-tuning did not improve the held-out check: the app kept the starting model.
+        kept_start: bool,
     },
     /// Failed (message).
     Failed(String),
@@ -129,14 +131,27 @@ impl FineTunePanel {
                     }
                     ui.label(text);
                 }
-                FineTuneStatus::Done { before, after } => {
+                FineTuneStatus::Done {
+                    before,
+                    after,
+                    kept_start,
+                } => {
                     let percent =
                         |v: &Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.1}%"));
-                    ui.label(format!(
-                        "fine-tuned: validation Acc@1 {} before, {} after",
-                        percent(before),
-                        percent(after)
-                    ));
+                    ui.label(if *kept_start {
+                        format!(
+                            "fine-tuning did not help (held-out Acc@1 {} before, {} after): \
+                             kept the current model",
+                            percent(before),
+                            percent(after)
+                        )
+                    } else {
+                        format!(
+                            "fine-tuned: held-out Acc@1 {} before, {} after",
+                            percent(before),
+                            percent(after)
+                        )
+                    });
                 }
                 FineTuneStatus::Failed(reason) => {
                     ui.colored_label(egui::Color32::RED, format!("fine-tuning failed: {reason}"));

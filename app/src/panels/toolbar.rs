@@ -84,6 +84,23 @@ impl Toolbar {
                 let url = self.store_input.trim();
                 actions.push(Action::SetStore((!url.is_empty()).then(|| url.to_string())));
             }
+            ui.separator();
+            // The two bundled demo galleries: synthetic garments, and real product photos
+            // (Fashion-MNIST test split, docs/real-photos.md).
+            if ui
+                .button("Demo: synthetic")
+                .on_hover_text("the bundled gallery of 200 synthetic garments")
+                .clicked()
+            {
+                actions.push(Action::OpenGallery(crate::assets::demo_gallery()));
+            }
+            if ui
+                .button("Demo: real photos")
+                .on_hover_text("200 real product photos (Fashion-MNIST test split, MIT)")
+                .clicked()
+            {
+                actions.push(Action::OpenGallery(crate::assets::real_demo_gallery()));
+            }
             if demo {
                 ui.label(
                     egui::RichText::new(

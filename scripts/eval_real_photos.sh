@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Measures models on real product photos (docs/real-photos.md): 200 photos of the Fashion-MNIST
+# *test* split (`arnet data fashion-mnist --split test --limit 200 --seed 0`, the sample the
+# project's outside checks use), searched with sketches by two hands the model never trains on
+# (scripts/eval_hands.py: careful, quick) and with Canny edge maps (a style it does train on).
+#
+#   bash scripts/eval_real_photos.sh WEIGHTS [WEIGHTS...]
+#
+# Prints Acc@1/5/10 and category P@10 per model and sketch kind, as JSON lines. Needs Debian's
+# dataset-fashion-mnist, and python3 with numpy and opencv-python-headless (installed into
+# WORK/venv from PyPI the first time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARNET=${ARNET:-${CARGO_TARGET_DIR:-target}/debug/arnet}
+WORK=${WORK:-work/real-eval}
+mkdir -p "$WORK"
+if [ ! -x "$WORK/venv/bin/python" ]; then
+  python3 -m venv "$WORK/venv"
+  "$WORK/venv/bin/pip" install -q numpy opencv-python-headless
+fi
+if [ ! -d "$WORK/photos/testB" ]; then
+  "$ARNET" data fashion-mnist --split test --limit 200 --seed 0 --out "$WORK/photos"
+fi
+for hand in careful quick; do
+  if [ ! -d "$WORK/$hand/testA" ]; then
+    mkdir -p "$WORK/$hand"
+    ln -sfn "$(realpath "$WORK/photos/testB")" "$WORK/$hand/testB"
+    "$WORK/venv/bin/python" scripts/eval_hands.py "$WORK/photos/testB" "$WORK/$hand/testA" --hand "$hand"
+  fi
+done
+if [ ! -d "$WORK/canny/testA" ]; then
+  mkdir -p "$WORK/canny"
+  ln -sfn "$(realpath "$WORK/photos/testB")" "$WORK/canny/testB"
+  "$ARNET" pseudo-sketch --method canny --photos "$WORK/photos/testB" --out "$WORK/canny/testA"
+fi
+for weights in "$@"; do
+  for kind in careful quick canny; do
+    result=$("$ARNET" eval --data "$WORK/$kind" --weights "$weights" \
+      --labels "$WORK/photos/labels.json" --json 2>/dev/null)
+    echo "{\"weights\": \"$weights\", \"sketches_by\": \"$kind\", \"result\": $result}"
+  done
+done
