@@ -266,7 +266,7 @@ pub fn parse_line(line: &str) -> Option<FineTuneEvent> {
     let number_after = |key: &str| -> Option<f64> {
         let rest = &line[line.find(key)? + key.len()..];
         let token = rest.split_whitespace().next()?;
-        token.trim_end_matches('%').parse().ok()
+        token.trim_end_matches([':', '%']).parse().ok()
     };
     let fraction_after = |key: &str| -> Option<(usize, usize)> {
         let rest = &line[line.find(key)? + key.len()..];

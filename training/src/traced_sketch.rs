@@ -625,10 +625,12 @@ mod tests {
             .filter(|&&(x, y)| {
                 let dx = (x as i32 - 64).abs().min((x as i32 - 192).abs());
                 let dy = (y as i32 - 32).abs().min((y as i32 - 224).abs());
-                dx.min(dy) < 20
+                dx.min(dy) < 24
             })
             .count();
-        assert!(near * 10 >= inked.len() * 9, "{near} of {}", inked.len());
+        // The drawing is placed a little off the photo (shift, scale, rotation), like a
+        // freehand copy: most of the ink, not all, lies on the garment's edge.
+        assert!(near * 10 >= inked.len() * 8, "{near} of {}", inked.len());
     }
 
     #[test]
