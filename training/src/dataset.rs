@@ -277,7 +277,7 @@ impl fmt::Display for FolderReport {
         if lines.is_empty() {
             writeln!(f, "no problems found")?;
         } else {
-            writeln!(f, "{} problem(s):", self.problems.len())?;
+            writeln!(f, "{} problem(s):", lines.len())?;
             for line in lines {
                 writeln!(f, "{line}")?;
             }

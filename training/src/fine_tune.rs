@@ -207,7 +207,8 @@ pub fn prepare_data(
 ) -> Result<(usize, usize), String> {
     let train_a = data.join("trainA");
     let train_b = data.join("trainB");
-    for dir in [&train_a, &train_b] {
+    // Empty test folders: the trainer expects them, and there is no test split here.
+    for dir in [&train_a, &train_b, &data.join("testA"), &data.join("testB")] {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let mut stems = HashSet::new();
