@@ -20,6 +20,10 @@ case "$which" in
   arnet) bin=arnet ;;
   *) echo "usage: bash scripts/run.sh [app|arnet] [ARGS...]" >&2; exit 2 ;;
 esac
-# --all-targets with --workspace is the selection `cargo test --workspace` compiles.
-cargo build --workspace --all-targets --quiet >&2
+# --all-targets with --workspace is the selection `cargo test --workspace` compiles. Cargo's
+# progress stays visible: a first build on a fresh machine takes 40-50 minutes on 2 cores.
+if [ ! -x "${CARGO_TARGET_DIR:-target}/debug/$bin" ]; then
+  echo "building ARNet Sketch (the first build takes 40-50 minutes on 2 cores; later ones seconds)" >&2
+fi
+cargo build --workspace --all-targets >&2
 exec "${CARGO_TARGET_DIR:-target}/debug/$bin" "$@"
