@@ -111,15 +111,24 @@ enum Message {
     },
 }
 
+/// What the trainer's output said once it ended: held-out Acc@1 before / after, whether the
+/// starting model was kept, its last error line.
+#[derive(Debug)]
+struct TrainerEnd {
+    before: Option<f64>,
+    after: Option<f64>,
+    kept_start: bool,
+    last_error: Option<String>,
+}
+
 /// A running fine-tune.
 #[derive(Debug)]
 pub struct FineTuneJob {
     child: Child,
     messages: Receiver<Message>,
     weights: PathBuf,
-    /// The trainer's output ended: held-out Acc@1 before / after, whether the starting model
-    /// was kept, its last error line.
-    ended: Option<(Option<f64>, Option<f64>, bool, Option<String>)>,
+    /// What the trainer's output said once it ended.
+    ended: Option<TrainerEnd>,
     cancelled: bool,
     finished: bool,
 }
@@ -175,7 +184,14 @@ impl FineTuneJob {
                     after,
                     kept_start,
                     last_error,
-                } => self.ended = Some((before, after, kept_start, last_error)),
+                } => {
+                    self.ended = Some(TrainerEnd {
+                        before,
+                        after,
+                        kept_start,
+                        last_error,
+                    })
+                }
             }
         }
         if self.finished || self.ended.is_none() {
@@ -187,7 +203,12 @@ impl FineTuneJob {
             return events;
         };
         self.finished = true;
-        let (before, after, kept_start, last_error) = self.ended.take().expect("ended");
+        let TrainerEnd {
+            before,
+            after,
+            kept_start,
+            last_error,
+        } = self.ended.take().expect("ended");
         events.push(if self.cancelled {
             FineTuneEvent::Cancelled
         } else if status.success() && self.weights.is_file() {
