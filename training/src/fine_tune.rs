@@ -9,7 +9,7 @@
 //!    photo, `OUT/data/valA/` holds a sketch of each that training never sees (traced by
 //!    another hand), searched among the whole gallery, as the user searches it;
 //! 3. `arnet train` from the given weights (`--init`) on every photo: photos without a drawn
-//!    sketch get [traced sketches](crate::traced_sketch) (three hands per photo); the epoch
+//!    sketch get [traced sketches](crate::traced_sketch) (two hands per photo); the epoch
 //!    that does best on the check is kept in `OUT/best.safetensors`;
 //! 4. when no epoch beats the starting model on the check (Acc@1, then Acc@10, then Acc@5; the
 //!    trainer's `untrained:` line), `OUT/best.safetensors` is the starting model, written anew,

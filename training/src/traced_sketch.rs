@@ -480,8 +480,10 @@ pub fn traced_sketch_in_style(photo: &RgbImage, style: Style, rng: &mut Rng) -> 
     Some(sketch)
 }
 
-/// Sketches per photo `arnet train --pseudo-sketch-method traced` draws (several hands).
-pub const TRACED_PER_PHOTO: usize = 3;
+/// Sketches per photo `arnet train --pseudo-sketch-method traced` (hence `arnet fine-tune`)
+/// draws. Three did a little better on real photos than two but made a 200-photo fine-tune
+/// take 5 min 03 s instead of 3 min 40 s on two CPU cores (docs/fine-tuning.md).
+pub const TRACED_PER_PHOTO: usize = 2;
 
 /// The file name of traced sketch `k` (1-based) of `photo`: `STEM_tK.png`.
 pub fn traced_name(photo: &Path, k: usize) -> Option<String> {
