@@ -9,7 +9,8 @@
 //! - [`fine_tune`]: `arnet fine-tune`, what the app's "Fine-tune on this gallery" runs;
 //! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`);
 //! - [`pseudo_sketch`]: sketches drawn from photos by HED or Canny (`arnet pseudo-sketch`);
-//!   [`traced_sketch`]: sketches traced from a photo's silhouette, several hands per photo;
+//!   [`traced_sketch`]: sketches traced from a photo's silhouette ([`silhouette`]), several
+//!   hands per photo;
 //!   [`pseudo_pairs`]: them in training (`arnet train --pseudo-sketches`).
 
 pub mod augment;
@@ -28,6 +29,7 @@ pub mod pseudo_pairs;
 pub mod pseudo_sketch;
 pub mod recipe;
 pub mod rng;
+pub mod silhouette;
 pub mod step;
 pub mod synth;
 pub mod traced_sketch;

@@ -152,27 +152,52 @@ pub fn sketcher(
     })
 }
 
+/// Decodes a photo to sketch; why not, without the path (the caller lists the photo).
+pub(crate) fn decode_photo(photo: &Path) -> Result<image::RgbImage, String> {
+    decode_rgb(photo).map_err(|e| {
+        let message = e.to_string();
+        let prefix = format!("{}: ", photo.display());
+        message
+            .strip_prefix(&prefix)
+            .map_or(message.clone(), str::to_string)
+    })
+}
+
+/// Writes a sketch as PNG, atomically.
+pub(crate) fn write_sketch(sketch: &image::RgbImage, dest: &Path) -> Result<(), String> {
+    let mut png = Vec::new();
+    sketch
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| format!("cannot encode the sketch: {e}"))?;
+    write_atomic(dest, &png).map_err(|e| format!("cannot write {}: {e}", dest.display()))
+}
+
+/// A progress bar over `len` photos (hidden unless `show`).
+fn photo_progress(show: bool, len: usize, prefix: String) -> ProgressBar {
+    let progress = if show {
+        ProgressBar::new(len as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} photos (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    progress.set_prefix(prefix);
+    progress
+}
+
 /// Sketches one photo into `out`; the written path, or why not.
 pub(crate) fn sketch_one(
     photo: &Path,
     out: &Path,
     sketch: impl Fn(&image::RgbImage) -> image::RgbImage,
 ) -> Result<PathBuf, String> {
-    let strip = |message: String| {
-        let prefix = format!("{}: ", photo.display());
-        message
-            .strip_prefix(&prefix)
-            .map_or(message.clone(), str::to_string)
-    };
     let name = sketch_name(photo).ok_or_else(|| "the file name is not valid UTF-8".to_string())?;
-    let image = decode_rgb(photo).map_err(|e| strip(e.to_string()))?;
-    let drawn = sketch(&image);
-    let mut png = Vec::new();
-    drawn
-        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| format!("cannot encode the sketch: {e}"))?;
+    let drawn = sketch(&decode_photo(photo)?);
     let dest = out.join(name);
-    write_atomic(&dest, &png).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+    write_sketch(&drawn, &dest)?;
     Ok(dest)
 }
 
@@ -214,17 +239,11 @@ pub fn run(options: &Options) -> anyhow::Result<Summary> {
         }
     }
 
-    let progress = if options.show_progress {
-        ProgressBar::new(todo.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    progress.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} photos (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+    let progress = photo_progress(
+        options.show_progress,
+        todo.len(),
+        format!("pseudo-sketch ({})", sketcher.name()),
     );
-    progress.set_prefix(format!("pseudo-sketch ({})", sketcher.name()));
     let mut results = Vec::with_capacity(todo.len());
     match &sketcher {
         PseudoSketcher::Canny(params) => {
@@ -294,17 +313,11 @@ fn run_traced(options: &Options, photos: Vec<PathBuf>) -> anyhow::Result<Summary
     if options.per_photo == 0 {
         anyhow::bail!("--per-photo must be at least 1");
     }
-    let progress = if options.show_progress {
-        ProgressBar::new(photos.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    progress.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} photos (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+    let progress = photo_progress(
+        options.show_progress,
+        photos.len(),
+        "pseudo-sketch (traced)".to_string(),
     );
-    progress.set_prefix("pseudo-sketch (traced)");
     let workers = options.workers.max(1);
     let mut written = Vec::new();
     let mut skipped = Vec::new();

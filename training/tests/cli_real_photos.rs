@@ -343,22 +343,23 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
     let gallery = dir.join("gallery");
     shapes(&gallery, 20);
     let probe = gallery.join("p03.png");
+    let fine_tune = |flags: &[&str], out: &Path| {
+        let mut args = vec![
+            "fine-tune",
+            "--gallery",
+            gallery.to_str().unwrap(),
+            "--weights",
+            weights.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(flags);
+        arnet(&args)
+    };
 
     // An ordinary run: a model is written and the last line reports the check.
     let out = dir.join("run");
-    let run = arnet(&[
-        "fine-tune",
-        "--gallery",
-        gallery.to_str().unwrap(),
-        "--weights",
-        weights.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--epochs",
-        "2",
-        "--lr",
-        "1e-3",
-    ]);
+    let run = fine_tune(&["--epochs", "2", "--lr", "1e-3"], &out);
     assert!(
         run.status.success(),
         "{}",
@@ -378,34 +379,14 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
         "the file is the fine-tuned model exactly when the line says so: {line}"
     );
     // The same --out again is refused (nothing overwritten).
-    let again = arnet(&[
-        "fine-tune",
-        "--gallery",
-        gallery.to_str().unwrap(),
-        "--weights",
-        weights.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = fine_tune(&[], &out);
     assert!(!again.status.success());
     assert!(last_line(&again).contains("already holds a fine-tuned model"));
 
     // A rate too small to move the weights cannot improve the check: the starting model is
     // kept, and said so.
     let kept = dir.join("kept");
-    let run = arnet(&[
-        "fine-tune",
-        "--gallery",
-        gallery.to_str().unwrap(),
-        "--weights",
-        weights.to_str().unwrap(),
-        "--out",
-        kept.to_str().unwrap(),
-        "--epochs",
-        "1",
-        "--lr",
-        "1e-12",
-    ]);
+    let run = fine_tune(&["--epochs", "1", "--lr", "1e-12"], &kept);
     assert!(
         run.status.success(),
         "{}",
