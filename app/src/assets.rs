@@ -3,17 +3,22 @@
 
 use std::path::PathBuf;
 
-/// The `assets/` folder: `ARNET_ASSETS` if set, else next to the executable, else the
-/// repository's (compiled in, so `cargo run` from a clone finds it).
+/// The `assets/` folder: `ARNET_ASSETS` if set, else next to the executable, else in
+/// `../share/arnet-sketch/` from it (the Debian package: `/usr/share/arnet-sketch/assets`),
+/// else the repository's (compiled in, so a build or `cargo install` from a clone finds it).
 pub fn assets_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ARNET_ASSETS") {
         return PathBuf::from(dir);
     }
     if let Ok(exe) = std::env::current_exe()
-        && let Some(dir) = exe.parent().map(|d| d.join("assets"))
-        && dir.join("demo").is_dir()
+        && let Some(bin) = exe.parent()
     {
-        return dir;
+        let installed = bin.join("../share/arnet-sketch/assets");
+        for dir in [bin.join("assets"), installed] {
+            if dir.join("demo").is_dir() {
+                return dir.canonicalize().unwrap_or(dir);
+            }
+        }
     }
     let repository = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets"));
     // Shown in the UI: `/path/to/clone/assets`, not `/path/to/clone/app/../assets`.

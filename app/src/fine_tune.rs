@@ -340,7 +340,9 @@ pub fn parse_line(line: &str) -> Option<FineTuneEvent> {
     None
 }
 
-/// The `arnet` executable: `ARNET_BIN`, else the one beside the app's own executable.
+/// The `arnet` executable: `ARNET_BIN`, else the one beside the app's own executable, else
+/// the first on `PATH` (`cargo install` puts both in `~/.cargo/bin`, the Debian package in
+/// `/usr/bin`).
 pub fn arnet_executable() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("ARNET_BIN") {
         return Some(PathBuf::from(path));
@@ -349,11 +351,17 @@ pub fn arnet_executable() -> Option<PathBuf> {
     let name = format!("arnet{}", std::env::consts::EXE_SUFFIX);
     // Beside the app (target/debug/arnet-app), or one level up from a test binary
     // (target/debug/deps/ui-HASH).
-    exe.ancestors()
+    let beside = exe
+        .ancestors()
         .skip(1)
         .take(2)
         .map(|dir| dir.join(&name))
-        .find(|path| path.is_file())
+        .find(|path| path.is_file());
+    beside.or_else(|| {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|dir| dir.join(&name))
+            .find(|path| path.is_file())
+    })
 }
 
 #[cfg(test)]

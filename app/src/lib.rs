@@ -10,7 +10,11 @@
 //! - [`fine_tune`]: "Fine-tune on this gallery", `arnet train` in a child process;
 //! - [`sketch_file`]: the current sketch on disk after every stroke;
 //! - [`panels`]: the window's panels, one per file;
-//! - [`status`]: where the model and the gallery stand.
+//! - [`status`]: where the model and the gallery stand;
+//! - [`shortcuts`]: the keyboard;
+//! - [`dialogs`]: the file dialogs;
+//! - [`logging`]: the log, and the errors it shows in the status bar;
+//! - [`desktop`]: the app id, icon and data folder the desktop knows the app by.
 //!
 //! `SketchApp` itself is split by concern: this file holds its state, construction, the
 //! sketch operations and the frame's layout; `app_events.rs` follows the worker and
@@ -24,11 +28,15 @@ pub mod annotate;
 mod app_events;
 mod app_fine_tune;
 pub mod assets;
+pub mod desktop;
+pub mod dialogs;
 pub mod fine_tune;
 pub mod hardware;
+pub mod logging;
 pub mod panels;
 pub mod settings;
 pub mod shared_catalogue;
+pub mod shortcuts;
 pub mod sketch;
 pub mod sketch_file;
 pub mod status;
@@ -37,6 +45,7 @@ pub mod worker;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arnet_model::colour::ColourQuery;
 use arnet_model::raster::{Stroke, rasterize};
 use image::RgbImage;
 
@@ -53,11 +62,16 @@ use crate::panels::selected_photo::SelectedPhoto;
 use crate::panels::status_bar::{Status, StatusBar};
 use crate::panels::toolbar::Toolbar;
 pub use crate::panels::tools::Tool;
-use crate::panels::tools::Tools;
+use crate::panels::tools::{PEN_WIDTHS, ToolSettings, Tools};
 use crate::settings::Settings;
 use crate::sketch::Sketch;
 pub use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
 use crate::worker::{ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
+
+/// Height of the tools row above the canvas, in points.
+const TOOLS_ROW: f32 = 34.0;
+/// The canvas is never smaller than this, in points.
+const MIN_CANVAS: f32 = 240.0;
 
 /// The application state.
 pub struct SketchApp {
@@ -76,6 +90,8 @@ pub struct SketchApp {
     target: Option<PathBuf>,
     rank_history: Vec<(usize, usize)>,
     message: Option<String>,
+    /// The latest error the log reported (a file dialog, the GPU), for the status bar.
+    log_error: Option<String>,
     /// Where the current sketch is written after every change (none: not written).
     sketch_file: Option<PathBuf>,
     /// Folder that fine-tuning runs are written to.
@@ -179,6 +195,7 @@ impl SketchApp {
             target: None,
             rank_history: Vec::new(),
             message: sketch_file_error,
+            log_error: None,
             sketch_file,
         };
         app.worker.send(Request::LoadModel {
@@ -198,6 +215,21 @@ impl SketchApp {
             strokes: self.sketch.strokes().to_vec(),
             ..self.settings.clone()
         }
+    }
+
+    /// The drawing tool in use.
+    pub fn tool(&self) -> Tool {
+        self.tools.tool
+    }
+
+    /// The photo shown in the result window, if it is open.
+    pub fn selected_photo(&self) -> Option<&Path> {
+        self.selected_photo.path.as_deref()
+    }
+
+    /// The latest error the log reported, as the status bar shows it.
+    pub fn log_error(&self) -> Option<&str> {
+        self.log_error.as_deref()
     }
 
     /// The current drawing.
@@ -244,6 +276,12 @@ impl SketchApp {
     pub fn set_target(&mut self, photo: Option<PathBuf>) {
         self.target = photo;
         self.rank_history.clear();
+        self.request_query();
+    }
+
+    /// Sets the colour swatch (none: shape only) and searches again, as the swatch does.
+    pub fn set_colour(&mut self, colour: Option<[u8; 3]>) {
+        self.settings.colour = colour;
         self.request_query();
     }
 
@@ -371,33 +409,34 @@ impl SketchApp {
             id: self.next_query,
             image,
             target: self.target.clone(),
+            k: self.settings.result_count,
+            colour: self.colour_query(),
         }));
     }
 
-    fn handle_input(&mut self, ctx: &egui::Context) {
-        let (redo, undo, dropped) = ctx.input_mut(|input| {
-            let redo = input.consume_key(
-                egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
-                egui::Key::Z,
-            );
-            let undo = input.consume_key(egui::Modifiers::COMMAND, egui::Key::Z);
-            let dropped: Vec<PathBuf> = input
+    /// The colour to re-rank by, when the swatch is on.
+    fn colour_query(&self) -> Option<ColourQuery> {
+        self.settings.colour.map(|rgb| ColourQuery {
+            rgb,
+            weight: self.settings.colour_weight,
+        })
+    }
+
+    /// The keyboard shortcuts ([`shortcuts`]) and dropped files.
+    fn handle_input(&mut self, ctx: &egui::Context) -> Vec<Action> {
+        let dropped: Vec<PathBuf> = ctx.input(|input| {
+            input
                 .raw
                 .dropped_files
                 .iter()
                 .map(|f| f.path().to_path_buf())
                 .filter(|p| !p.as_os_str().is_empty())
-                .collect();
-            (redo, undo, dropped)
+                .collect()
         });
-        if redo {
-            self.redo();
-        } else if undo {
-            self.undo();
-        }
         for path in dropped {
             self.open_dropped(&path);
         }
+        shortcuts::read(ctx)
     }
 
     /// A dropped folder is a gallery, a weight file a model, an image a sketch.
@@ -431,8 +470,10 @@ impl SketchApp {
             // The child process does not wake the UI: look again soon.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
-        self.handle_input(&ctx);
-        let mut actions = Vec::new();
+        if let Some(error) = logging::take_error() {
+            self.log_error = Some(error);
+        }
+        let mut actions = self.handle_input(&ctx);
         let demo = self.using_demo() && assets::demo_weights().exists();
         egui::Panel::top("toolbar").show(ui, |ui| {
             self.toolbar
@@ -445,6 +486,7 @@ impl SketchApp {
                 gallery: &self.gallery,
                 catalogue: &self.catalogue,
                 results: self.results.as_ref(),
+                error: self.log_error.as_deref(),
             };
             self.status_bar.ui(ui, status, &mut actions);
         });
@@ -454,39 +496,51 @@ impl SketchApp {
             self.fine_tune_panel
                 .ui(ui, &self.fine_tune_status, can_fine_tune, &mut actions);
         });
-        let note = self.results_note();
-        egui::Panel::right("results")
-            .min_size(300.0)
+        // The canvas takes a square as tall as the window allows (less the tools row and the
+        // rank plot), at most 60 % of the width; the results fill the rest.
+        let reserved = if self.target.is_some() {
+            rank_plot::HEIGHT
+        } else {
+            0.0
+        };
+        let free = ui.available_rect_before_wrap();
+        let canvas_side = (free.height() - TOOLS_ROW - reserved)
+            .min(free.width() * 0.6)
+            .max(MIN_CANVAS);
+        egui::Panel::left("sketch")
+            .resizable(false)
+            .exact_size(canvas_side)
             .show(ui, |ui| {
-                self.results_panel.ui(
+                let settings = ToolSettings {
+                    pen_width: &mut self.settings.pen_width,
+                    colour: &mut self.settings.colour,
+                    colour_weight: &mut self.settings.colour_weight,
+                };
+                self.tools.ui(ui, settings, &self.sketch, &mut actions);
+                self.canvas.ui(
                     ui,
-                    self.results.as_ref(),
-                    &note,
-                    &mut self.images,
+                    self.tools.tool,
+                    self.settings.pen_width,
+                    &self.sketch,
+                    self.opened_sketch.as_mut(),
+                    reserved,
                     &mut actions,
                 );
+                if let Some(target) = &self.target {
+                    self.rank_plot
+                        .ui(ui, target, &self.rank_history, &mut actions);
+                }
             });
+        let note = self.results_note();
         egui::CentralPanel::default().show(ui, |ui| {
-            self.tools
-                .ui(ui, &mut self.settings.pen_width, &self.sketch, &mut actions);
-            let reserved = if self.target.is_some() {
-                rank_plot::HEIGHT
-            } else {
-                0.0
-            };
-            self.canvas.ui(
+            self.results_panel.ui(
                 ui,
-                self.tools.tool,
-                self.settings.pen_width,
-                &self.sketch,
-                self.opened_sketch.as_mut(),
-                reserved,
+                self.results.as_ref(),
+                self.settings.result_count,
+                &note,
+                &mut self.images,
                 &mut actions,
             );
-            if let Some(target) = &self.target {
-                self.rank_plot
-                    .ui(ui, target, &self.rank_history, &mut actions);
-            }
         });
         let can_save = !self.sketch.is_empty() || self.opened_sketch.is_some();
         self.selected_photo
@@ -513,6 +567,26 @@ impl SketchApp {
         match action {
             Action::OpenGallery(folder) => self.open_gallery(folder),
             Action::OpenWeights(file) => self.open_weights(file),
+            Action::ChooseGallery => {
+                if let Some(folder) = dialogs::gallery_folder() {
+                    self.open_gallery(folder);
+                }
+            }
+            Action::ChooseWeights => {
+                if let Some(file) = dialogs::weights_file() {
+                    self.open_weights(file);
+                }
+            }
+            Action::ChooseSketchToOpen => {
+                if let Some(file) = dialogs::sketch_to_open() {
+                    self.open_sketch(&file);
+                }
+            }
+            Action::ChooseSketchToSave => {
+                if let Some(file) = dialogs::sketch_to_save() {
+                    self.save_sketch(&file);
+                }
+            }
             Action::OpenSketch(file) => self.open_sketch(&file),
             Action::SaveSketch(file) => self.save_sketch(&file),
             Action::AddStroke(stroke) => self.add_stroke(stroke),
@@ -524,6 +598,21 @@ impl SketchApp {
             Action::Undo => self.undo(),
             Action::Redo => self.redo(),
             Action::Clear => self.clear(),
+            Action::SetTool(tool) => self.tools.tool = tool,
+            Action::ScalePenWidth(factor) => {
+                self.settings.pen_width = (self.settings.pen_width * factor)
+                    .clamp(*PEN_WIDTHS.start(), *PEN_WIDTHS.end());
+            }
+            Action::ColourChanged => self.request_query(),
+            Action::SetResultCount(count) => {
+                self.settings.result_count = count;
+                self.request_query();
+            }
+            Action::Dismiss => {
+                if self.selected_photo.path.take().is_none() {
+                    self.log_error = None;
+                }
+            }
             Action::Select(photo) => self.selected_photo.path = Some(photo),
             Action::Track(photo) => self.set_target(photo),
             Action::SaveTrainingPair { dataset, photo } => {
@@ -536,7 +625,15 @@ impl SketchApp {
                     },
                 );
             }
-            Action::Reveal(path) => self.message = reveal(&path).err(),
+            Action::Reveal(path) => {
+                if let Err(e) = opener::reveal(&path) {
+                    log::warn!("cannot show {} in a file manager: {e}", path.display());
+                    self.message = Some(format!(
+                        "cannot show {} in a file manager: {e}",
+                        path.display()
+                    ));
+                }
+            }
             Action::CancelIndex => self.worker.send(Request::CancelIndex),
             Action::SetStore(url) => {
                 self.settings.store_url = url.clone();
@@ -565,26 +662,6 @@ impl std::fmt::Debug for SketchApp {
             .field("gallery", &self.gallery)
             .finish_non_exhaustive()
     }
-}
-
-/// Shows `path` in the platform's file manager.
-fn reveal(path: &Path) -> Result<(), String> {
-    let folder = path.parent().unwrap_or(path);
-    let result = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-            .arg("-R")
-            .arg(path)
-            .spawn()
-    } else if cfg!(target_os = "windows") {
-        std::process::Command::new("explorer")
-            .arg(format!("/select,{}", path.display()))
-            .spawn()
-    } else {
-        std::process::Command::new("xdg-open").arg(folder).spawn()
-    };
-    result
-        .map(|_| ())
-        .map_err(|e| format!("cannot open a file manager: {e}"))
 }
 
 impl eframe::App for SketchApp {

@@ -30,7 +30,17 @@ pub struct Settings {
     /// Shared catalogue (a PostgreSQL + pgvector URL) searched instead of this machine's
     /// index; none: this machine only.
     pub store_url: Option<String>,
+    /// The colour swatch (sRGB): results are re-ranked by how close each photo's garment colour
+    /// is to it; none: shape only.
+    pub colour: Option<[u8; 3]>,
+    /// How much the colour counts against the shape (docs/colour.md).
+    pub colour_weight: f32,
+    /// Results shown.
+    pub result_count: usize,
 }
+
+/// The result counts offered.
+pub const RESULT_COUNTS: [usize; 4] = [10, 20, 50, 100];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -42,6 +52,9 @@ impl Default for Settings {
             strokes: Vec::new(),
             dataset: None,
             store_url: None,
+            colour: None,
+            colour_weight: arnet_model::colour::DEFAULT_COLOUR_WEIGHT,
+            result_count: RESULT_COUNTS[0],
         }
     }
 }
@@ -72,6 +85,9 @@ mod tests {
             strokes: vec![Stroke::new(vec![[0.1, 0.2], [0.3, 0.4]], 0.02)],
             dataset: None,
             store_url: Some("postgres://arnet@127.0.0.1:55432/arnet".into()),
+            colour: Some([200, 30, 40]),
+            colour_weight: 0.5,
+            result_count: 50,
         };
         assert_eq!(Settings::from_json(&settings.to_json()), settings);
         let partial = Settings::from_json(r#"{"pen_width": 0.03, "future_field": 1}"#);

@@ -14,12 +14,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arnet_model::burn::tensor::Device;
+use arnet_model::colour::ColourQuery;
 use arnet_model::gallery::{
-    GalleryError, GalleryIndex, IndexSettings, Progress, SharedCatalogue, Skipped, index_gallery,
-    model_identity,
+    COLOUR_RERANK_POOL, GalleryError, GalleryIndex, IndexSettings, Progress, SharedCatalogue,
+    Skipped, index_gallery, model_identity, rerank_by_colour,
 };
 use arnet_model::preprocess::{batch_tensor, model_input};
 use arnet_model::raster::{Stroke, rasterize};
+use arnet_model::retrieval::Hit;
 use arnet_model::{ArnetEncoder, Backend, EncoderRole, embed, weights};
 use image::RgbImage;
 
@@ -28,7 +30,7 @@ use crate::status::CatalogueStatus;
 
 /// Side of the raster a drawn sketch is embedded from (the paper's input size).
 pub const SKETCH_RASTER: u32 = arnet_model::raster::SKETCH_RASTER_SIZE;
-/// Results shown.
+/// Results shown unless the user asks for more.
 pub const TOP_K: usize = 10;
 
 /// What the sketch to search with is.
@@ -49,6 +51,10 @@ pub struct Query {
     pub image: QueryImage,
     /// A photo whose rank to report (the on-the-fly view).
     pub target: Option<PathBuf>,
+    /// Results wanted.
+    pub k: usize,
+    /// The colour swatch to re-rank by (none: shape only).
+    pub colour: Option<ColourQuery>,
 }
 
 /// Requests to the query thread.
@@ -238,7 +244,7 @@ fn load_model_file(
 ) -> Result<LoadedModel, String> {
     let file = weights::WeightFile::read(path).map_err(|e| e.to_string())?;
     if let Some(note) = file.ignored_note() {
-        eprintln!("note: {note}");
+        log::info!("{note}");
     }
     let (photo, sketch) = match file.contents().missing_for_pair() {
         None => {
@@ -467,13 +473,35 @@ impl QueryThread {
             .convert::<f32>()
             .try_into_vec::<f32>()
             .expect("f32 embedding");
+        let k = query.k.max(1);
+        let colour = query.colour.as_ref();
+        let wanted = if colour.is_some() {
+            k.max(COLOUR_RERANK_POOL)
+        } else {
+            k
+        };
         let shared = self
             .catalogue
             .as_mut()
-            .map(|catalogue| shared_catalogue::top_k(catalogue, &gallery.root, &embedding, TOP_K));
+            .map(|catalogue| shared_catalogue::top_k(catalogue, &gallery.root, &embedding, wanted));
         let from_catalogue = matches!(shared, Some(Ok(_)));
         let hits = match shared {
-            Some(Ok(hits)) => hits,
+            Some(Ok(hits)) => match colour {
+                // The catalogue holds no colours: the local index's palettes re-rank its hits.
+                Some(colour) => {
+                    let pool = (0..hits.len())
+                        .map(|index| Hit {
+                            index,
+                            score: hits[index].1,
+                        })
+                        .collect();
+                    rerank_by_colour(pool, k, colour, |i| gallery.palette_of(&hits[i].0))
+                        .into_iter()
+                        .map(|hit| (hits[hit.index].0.clone(), hit.score))
+                        .collect()
+                }
+                None => hits,
+            },
             shared => {
                 if let Some(Err(reason)) = shared {
                     // Gone mid-session: say so once, and keep answering from the local index.
@@ -482,18 +510,23 @@ impl QueryThread {
                         .send(Event::Catalogue(CatalogueStatus::Unreachable(reason)));
                 }
                 gallery
-                    .top_k(&embedding, TOP_K)
+                    .search(&embedding, k, colour)
                     .into_iter()
                     .map(|hit| (gallery.photos[hit.index].clone(), hit.score))
                     .collect()
             }
         };
-        let target_rank = query
-            .target
-            .as_deref()
-            .and_then(|t| gallery.position(t))
-            .and_then(|i| gallery.rank_of(&embedding, i))
-            .map(|rank| rank + 1);
+        let target = query.target.as_deref().and_then(|t| gallery.position(t));
+        let target_rank = match (target, colour) {
+            (Some(i), None) => gallery.rank_of(&embedding, i),
+            // By shape and colour: where it falls among the whole (exactly searched) gallery.
+            (Some(i), Some(colour)) if !gallery.is_approximate() => gallery
+                .search(&embedding, gallery.len(), Some(colour))
+                .iter()
+                .position(|hit| hit.index == i),
+            _ => None,
+        }
+        .map(|rank| rank + 1);
         self.outbox.send(Event::Results(QueryResults {
             id: query.id,
             hits,
@@ -505,7 +538,15 @@ impl QueryThread {
     }
 }
 
-/// Loads images for display, off the UI thread, at most `max_side` pixels on a side.
+/// The size of a `width x height` image scaled to fit a `side x side` square, aspect ratio
+/// kept (never enlarged, at least one pixel).
+pub fn fit_within((width, height): (u32, u32), side: u32) -> [u32; 2] {
+    let scale = (side as f32 / width.max(height).max(1) as f32).min(1.0);
+    [width, height].map(|n| ((n as f32 * scale).round() as u32).max(1))
+}
+
+/// Loads images for display, off the UI thread, at most `side` pixels on a side (aspect ratio
+/// kept).
 pub struct ImageLoader {
     requests: Sender<(PathBuf, u32)>,
     results: Receiver<(PathBuf, u32, Result<egui::ColorImage, String>)>,
@@ -535,7 +576,8 @@ impl Default for ImageLoader {
                 for (path, side) in inbox {
                     let image = arnet_model::preprocess::decode_rgb(&path)
                         .map(|rgb| {
-                            let rgb = image::imageops::thumbnail(&rgb, side, side);
+                            let [width, height] = fit_within(rgb.dimensions(), side);
+                            let rgb = image::imageops::thumbnail(&rgb, width, height);
                             egui::ColorImage::from_rgb(
                                 [rgb.width() as usize, rgb.height() as usize],
                                 rgb.as_raw(),

@@ -208,6 +208,7 @@ fn main() {
                             size: 100_000 + i as u64,
                             modified_ns: 1_700_000_000_000_000_000 + i as u128,
                         },
+                        palette: None,
                     })
                     .collect(),
             };

@@ -18,6 +18,7 @@
 
 pub mod allocator;
 pub mod backbone;
+pub mod colour;
 pub mod cpu_conv;
 pub mod cpu_transformer;
 pub mod device;

@@ -4,14 +4,17 @@ mod data_command;
 mod fine_tune_command;
 mod index_progress;
 
+use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use arnet_model::colour::{ColourQuery, Palette};
 use arnet_model::preprocess::load_model_input;
+use arnet_model::retrieval::Hit;
 use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
 use arnet_training::pseudo_pairs::{self, PseudoSketches};
@@ -241,6 +244,14 @@ struct SearchArgs {
     /// its first ten results of that class (percent).
     #[arg(long, requires = "json")]
     labels: Option<PathBuf>,
+    /// The garment's colour, #RRGGBB: results are re-ranked by shape plus how close each
+    /// photo's garment colour is to it (docs/colour.md); scores are then the combined score,
+    /// and with --json every result gets its "colour_match" (0 to 1).
+    #[arg(long, value_parser = arnet_model::colour::parse_hex_colour)]
+    colour: Option<[u8; 3]>,
+    /// With --colour: how much the colour counts against the shape's cosine.
+    #[arg(long, default_value_t = arnet_model::colour::DEFAULT_COLOUR_WEIGHT, requires = "colour")]
+    colour_weight: f32,
     #[command(flatten)]
     store: StoreArgs,
     /// Sketches to search with.
@@ -366,6 +377,10 @@ fn run_eval_on_the_fly(
     Ok(())
 }
 
+/// Candidates the shared catalogue gives a search with a colour to re-rank (their palettes
+/// are read from the photos, so fewer than the local index's [`arnet_model::gallery::COLOUR_RERANK_POOL`]).
+const CATALOGUE_COLOUR_POOL: usize = 200;
+
 fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     use arnet_model::gallery;
     if !args.gallery.is_dir() {
@@ -420,20 +435,67 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         anyhow::bail!("{}: no readable photos", args.gallery.display());
     }
     let queries = embed::embed_inputs(&pair.sketch, &sketches, args.model.run.batch_size, &device);
+    let colour = args.colour.map(|rgb| ColourQuery {
+        rgb,
+        weight: args.colour_weight,
+    });
+    // The shared catalogue keeps no colours: its candidates' palettes are taken from the photos
+    // themselves, once each.
+    let mut palettes: HashMap<PathBuf, Option<Palette>> = HashMap::new();
     let mut search = |query: &[f32]| -> anyhow::Result<Vec<(PathBuf, f32)>> {
         Ok(match (&local, &mut shared) {
             (Some(index), _) => index
-                .top_k(query, args.top)
+                .search(query, args.top, colour.as_ref())
                 .into_iter()
                 .map(|h| (index.photos[h.index].clone(), h.score))
                 .collect(),
-            (None, Some(catalogue)) => catalogue
-                .top_k(query, args.top, args.store.exact_up_to)?
-                .into_iter()
-                .map(|(path, score)| (args.gallery.join(path), score))
-                .collect(),
+            (None, Some(catalogue)) => {
+                let wanted = match colour {
+                    Some(_) => args.top.max(CATALOGUE_COLOUR_POOL),
+                    None => args.top,
+                };
+                let hits: Vec<(PathBuf, f32)> = catalogue
+                    .top_k(query, wanted, args.store.exact_up_to)?
+                    .into_iter()
+                    .map(|(path, score)| (args.gallery.join(path), score))
+                    .collect();
+                match &colour {
+                    None => hits,
+                    Some(colour) => {
+                        for (path, _) in &hits {
+                            palettes.entry(path.clone()).or_insert_with(|| {
+                                arnet_model::preprocess::decode_rgb(path)
+                                    .ok()
+                                    .map(|image| Palette::of_photo(&image))
+                            });
+                        }
+                        let pool = (0..hits.len())
+                            .map(|index| Hit {
+                                index,
+                                score: hits[index].1,
+                            })
+                            .collect();
+                        gallery::rerank_by_colour(pool, args.top, colour, |i| {
+                            palettes.get(&hits[i].0).and_then(Option::as_ref)
+                        })
+                        .into_iter()
+                        .map(|hit| (hits[hit.index].0.clone(), hit.score))
+                        .collect()
+                    }
+                }
+            }
             (None, None) => unreachable!("one of the two indexes is built above"),
         })
+    };
+    let colour_match = |path: &Path| -> Option<f32> {
+        let colour = colour.as_ref()?;
+        let palette = match &local {
+            Some(index) => index.palette_of(path).copied(),
+            None => arnet_model::preprocess::decode_rgb(path)
+                .ok()
+                .map(|image| Palette::of_photo(&image)),
+        };
+        Some(palette.map_or(0.0, |p| p.match_score(colour.rgb)))
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -449,6 +511,9 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                     });
                     if let Some(labels) = &labels {
                         result["class"] = serde_json::json!(labels.class_of(path));
+                    }
+                    if let Some(matched) = colour_match(path) {
+                        result["colour_match"] = serde_json::json!(matched);
                     }
                     result
                 })

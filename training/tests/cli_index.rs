@@ -241,3 +241,100 @@ fn index_fails_only_when_the_gallery_or_weights_cannot_be_read() {
     assert_eq!(json["indexed"], 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `search --colour`: the photo of the swatch's colour comes first, each score is the cosine
+/// plus the weighted colour match, and without the flag the output is what it was.
+#[test]
+fn search_with_a_colour_reranks_by_shape_plus_colour() {
+    let dir = scratch("colour");
+    let (weights, cache, gallery) = (dir.join("w.safetensors"), dir.join("cache"), dir.join("g"));
+    tiny_weights(&weights, 5);
+    let sketch = fixtures::twelve_photos_and_a_sketch(&gallery, &dir);
+    let search = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
+            .env("ARNET_CACHE_DIR", &cache)
+            .args(["search", "--weights"])
+            .arg(&weights)
+            .arg("--gallery")
+            .arg(&gallery)
+            .args(["--json", "--top", "12"])
+            .args(extra)
+            .arg(&sketch)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let file = |path: &str| {
+        Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string()
+    };
+    let plain = search(&[]);
+    let shape = fixtures::search_results(&plain);
+    assert!(
+        plain["results"][0].get("colour_match").is_none(),
+        "no colour, no new field"
+    );
+    let cosine: std::collections::HashMap<String, f64> =
+        shape.iter().map(|(p, s)| (file(p), *s)).collect();
+    // p11 is drawn in (220, 80, 35); the sketch's own shade is 90 (p04 / p05's neighbour).
+    for (swatch, expected_first) in [("#dc5023", "p11.png"), ("#0050ff", "p00.png")] {
+        let line = search(&["--colour", swatch, "--colour-weight", "1"]);
+        let results = line["results"].as_array().unwrap();
+        assert_eq!(
+            file(results[0]["path"].as_str().unwrap()),
+            expected_first,
+            "{line}"
+        );
+        assert!(results[0]["colour_match"].as_f64().unwrap() > 0.9, "{line}");
+        for result in results {
+            let name = file(result["path"].as_str().unwrap());
+            let matched = result["colour_match"].as_f64().unwrap();
+            let score = result["score"].as_f64().unwrap();
+            assert!(
+                (score - (cosine[&name] + matched)).abs() < 1e-4,
+                "{name}: {score} is not {} + {matched}",
+                cosine[&name]
+            );
+        }
+        assert!(
+            results
+                .windows(2)
+                .all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()),
+            "best first"
+        );
+    }
+    // A weight of 0 keeps the shape's order.
+    let weightless = search(&["--colour", "#dc5023", "--colour-weight", "0"]);
+    let order: Vec<String> = fixtures::search_results(&weightless)
+        .iter()
+        .map(|(p, _)| file(p))
+        .collect();
+    let shape_order: Vec<String> = shape.iter().map(|(p, _)| file(p)).collect();
+    assert_eq!(order, shape_order);
+    // Bad colours are named.
+    let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .env("ARNET_CACHE_DIR", &cache)
+        .args(["search", "--weights"])
+        .arg(&weights)
+        .arg("--gallery")
+        .arg(&gallery)
+        .args(["--colour", "crimson"])
+        .arg(&sketch)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("crimson") && stderr.contains("#RRGGBB"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

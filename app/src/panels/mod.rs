@@ -20,6 +20,8 @@ use std::path::PathBuf;
 
 use arnet_model::raster::Stroke;
 
+use self::tools::Tool;
+
 /// What the user asked for in a panel.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -27,6 +29,14 @@ pub enum Action {
     OpenGallery(PathBuf),
     /// Load this weight file.
     OpenWeights(PathBuf),
+    /// Ask for a gallery folder with the file dialog.
+    ChooseGallery,
+    /// Ask for a weight file with the file dialog.
+    ChooseWeights,
+    /// Ask for a sketch image to search with (file dialog).
+    ChooseSketchToOpen,
+    /// Ask where to save the drawing as a PNG (file dialog).
+    ChooseSketchToSave,
     /// Search with this sketch image.
     OpenSketch(PathBuf),
     /// Write the drawing as a PNG here.
@@ -41,6 +51,16 @@ pub enum Action {
     Redo,
     /// Clear the canvas.
     Clear,
+    /// Draw with this tool.
+    SetTool(Tool),
+    /// Multiply the pen width by this factor (kept within the slider's range).
+    ScalePenWidth(f32),
+    /// The colour swatch or its weight changed: search again.
+    ColourChanged,
+    /// Show this many results.
+    SetResultCount(usize),
+    /// Close the result window (Esc).
+    Dismiss,
     /// Show this result large.
     Select(PathBuf),
     /// Track this photo's rank while drawing (none: stop).

@@ -1,69 +1,122 @@
-//! The right-hand panel: the ten closest photos with rank and cosine, or why there are none.
+//! The results: the closest photos with rank and score, in a grid that fills the space beside
+//! the canvas (as many columns as fit), or why there are none.
 
 use egui::{Sense, Vec2};
 
 use super::Action;
+use crate::settings::RESULT_COUNTS;
 use crate::worker::{ImageLoader, QueryResults};
 
-/// Side of a result thumbnail, in points.
-const THUMBNAIL: f32 = 128.0;
+/// Side of the square a result thumbnail is fitted into, in points.
+pub const THUMBNAIL: f32 = 128.0;
+/// Room for the rank-and-score button under a thumbnail, in points.
+const CAPTION: f32 = 26.0;
 
 /// The results panel.
 #[derive(Debug, Default)]
 pub struct ResultsPanel;
 
+/// Accessible name of result `rank` (1-based) showing `file`: screen readers read it, tests
+/// find the thumbnail by it.
+pub fn thumbnail_label(rank: usize, file: &str) -> String {
+    format!("result {rank}: {file}")
+}
+
 impl ResultsPanel {
-    /// Draws `results` as a two-column grid of thumbnails, or `note` when there are none.
+    /// Draws `results` (at most `count`) as a grid of thumbnails, or `note` when there are
+    /// none; the count chooser changes how many are asked for.
     pub fn ui(
         &self,
         ui: &mut egui::Ui,
         results: Option<&QueryResults>,
+        count: usize,
         note: &str,
         images: &mut ImageLoader,
         actions: &mut Vec<Action>,
     ) {
-        ui.heading("Top 10");
+        ui.horizontal(|ui| {
+            ui.heading(format!("Top {count}"));
+            let mut chosen = count;
+            egui::ComboBox::from_label("results")
+                .selected_text(count.to_string())
+                .show_ui(ui, |ui| {
+                    for n in RESULT_COUNTS {
+                        ui.selectable_value(&mut chosen, n, n.to_string());
+                    }
+                });
+            if chosen != count {
+                actions.push(Action::SetResultCount(chosen));
+            }
+        });
         let Some(results) = results else {
             ui.label(note);
             return;
         };
         let ctx = ui.ctx().clone();
+        // Thumbnails decoded at the screen's pixel density, so they are sharp on HiDPI screens.
+        let pixels = (THUMBNAIL * ctx.pixels_per_point()).round() as u32;
+        let spacing = ui.spacing().item_spacing;
+        let columns = ((ui.available_width() + spacing.x) / (THUMBNAIL + spacing.x))
+            .floor()
+            .max(1.0) as usize;
         egui::ScrollArea::vertical().show(ui, |ui| {
             egui::Grid::new("results-grid")
-                .num_columns(2)
+                .num_columns(columns)
                 .show(ui, |ui| {
-                    for (i, (path, score)) in results.hits.iter().enumerate() {
-                        ui.vertical(|ui| {
-                            match images.get(&ctx, path, THUMBNAIL as u32) {
-                                Some(Ok(texture)) => {
-                                    let image = egui::Image::new(&texture)
-                                        .fit_to_exact_size(Vec2::splat(THUMBNAIL))
-                                        .sense(Sense::click());
-                                    if ui.add(image).clicked() {
-                                        actions.push(Action::Select(path.clone()));
+                    for (i, (path, score)) in results.hits.iter().take(count).enumerate() {
+                        let file = path.file_name().unwrap_or_default().to_string_lossy();
+                        ui.allocate_ui(Vec2::new(THUMBNAIL, THUMBNAIL + CAPTION), |ui| {
+                            ui.vertical_centered(|ui| {
+                                match images.get(&ctx, path, pixels) {
+                                    Some(Ok(texture)) => {
+                                        let label = thumbnail_label(i + 1, &file);
+                                        if thumbnail(ui, &texture, label).clicked() {
+                                            actions.push(Action::Select(path.clone()));
+                                        }
+                                    }
+                                    Some(Err(_)) => {
+                                        ui.add_sized(
+                                            Vec2::splat(THUMBNAIL),
+                                            egui::Label::new("(unreadable)"),
+                                        );
+                                    }
+                                    None => {
+                                        ui.add_sized(Vec2::splat(THUMBNAIL), egui::Spinner::new());
                                     }
                                 }
-                                Some(Err(_)) => {
-                                    ui.label("(unreadable)");
+                                let label = format!("#{} {:.3}", i + 1, score);
+                                if ui
+                                    .button(label)
+                                    .on_hover_text(path.display().to_string())
+                                    .clicked()
+                                {
+                                    actions.push(Action::Select(path.clone()));
                                 }
-                                None => {
-                                    ui.add_sized(Vec2::splat(THUMBNAIL), egui::Spinner::new());
-                                }
-                            }
-                            let label = format!("#{} {:.3}", i + 1, score);
-                            if ui
-                                .button(label)
-                                .on_hover_text(path.display().to_string())
-                                .clicked()
-                            {
-                                actions.push(Action::Select(path.clone()));
-                            }
+                            });
                         });
-                        if i % 2 == 1 {
+                        if i % columns == columns - 1 {
                             ui.end_row();
                         }
                     }
                 });
         });
     }
+}
+
+/// Draws `texture` fitted (aspect ratio kept) and centred in a [`THUMBNAIL`] square, as a
+/// clickable image named `label`; the response covers the picture itself.
+fn thumbnail(ui: &mut egui::Ui, texture: &egui::TextureHandle, label: String) -> egui::Response {
+    let (cell, _) = ui.allocate_exact_size(Vec2::splat(THUMBNAIL), Sense::hover());
+    let rect = egui::Rect::from_center_size(cell.center(), fitted_size(texture.size_vec2()));
+    let response = ui.interact(rect, ui.scope_id().with(&label), Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    egui::Image::new(texture).paint_at(ui, rect);
+    response.on_hover_cursor(egui::CursorIcon::PointingHand)
+}
+
+/// The size a thumbnail of `texture` pixels is shown at: fitted into the
+/// [`THUMBNAIL`] square with its aspect ratio kept.
+pub fn fitted_size(texture: Vec2) -> Vec2 {
+    let scale = THUMBNAIL / texture.x.max(texture.y).max(1.0);
+    texture * scale
 }

@@ -24,6 +24,8 @@ pub struct Status<'a> {
     pub catalogue: &'a CatalogueStatus,
     /// The last results.
     pub results: Option<&'a QueryResults>,
+    /// The latest error from the log (a file dialog, the GPU); Esc dismisses it.
+    pub error: Option<&'a str>,
 }
 
 impl StatusBar {
@@ -35,6 +37,7 @@ impl StatusBar {
             gallery,
             catalogue,
             results,
+            error,
         } = status;
         ui.horizontal(|ui| {
             ui.label(device);
@@ -125,6 +128,11 @@ impl StatusBar {
                         ""
                     }
                 ));
+            }
+            if let Some(error) = error {
+                ui.separator();
+                ui.colored_label(Color32::RED, error)
+                    .on_hover_text("from the log (RUST_LOG for more); Esc dismisses it");
             }
         });
     }

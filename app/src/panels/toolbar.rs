@@ -34,10 +34,8 @@ impl Toolbar {
                     self.gallery_input.trim(),
                 )));
             }
-            if ui.button("Browse…").clicked()
-                && let Some(folder) = rfd::FileDialog::new().pick_folder()
-            {
-                actions.push(Action::OpenGallery(folder));
+            if ui.button("Browse…").clicked() {
+                actions.push(Action::ChooseGallery);
             }
             ui.separator();
             let label = ui.label("Weights");
@@ -48,29 +46,16 @@ impl Toolbar {
                     self.weights_input.trim(),
                 )));
             }
-            if ui.button("Browse weights…").clicked()
-                && let Some(file) = rfd::FileDialog::new()
-                    .add_filter("weights", &["safetensors", "pth", "pt"])
-                    .pick_file()
-            {
-                actions.push(Action::OpenWeights(file));
+            if ui.button("Browse weights…").clicked() {
+                actions.push(Action::ChooseWeights);
             }
         });
         ui.horizontal(|ui| {
-            if ui.button("Open sketch…").clicked()
-                && let Some(file) = rfd::FileDialog::new()
-                    .add_filter("images", &["png", "jpg", "jpeg", "webp", "bmp"])
-                    .pick_file()
-            {
-                actions.push(Action::OpenSketch(file));
+            if ui.button("Open sketch…").on_hover_text("Ctrl+O").clicked() {
+                actions.push(Action::ChooseSketchToOpen);
             }
-            if ui.button("Save sketch…").clicked()
-                && let Some(file) = rfd::FileDialog::new()
-                    .add_filter("PNG", &["png"])
-                    .set_file_name("sketch.png")
-                    .save_file()
-            {
-                actions.push(Action::SaveSketch(file));
+            if ui.button("Save sketch…").on_hover_text("Ctrl+S").clicked() {
+                actions.push(Action::ChooseSketchToSave);
             }
             ui.separator();
             let label = ui.label("Shared catalogue");

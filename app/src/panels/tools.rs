@@ -1,7 +1,25 @@
-//! The row above the canvas: pen or eraser, pen width, undo / redo / clear, stroke count.
+//! The row above the canvas: pen or eraser, pen width, the colour swatch and its weight,
+//! undo / redo / clear, stroke count.
 
 use super::Action;
 use crate::sketch::Sketch;
+
+/// The pen width slider's range, relative to the canvas side.
+pub const PEN_WIDTHS: std::ops::RangeInclusive<f32> = 0.004..=0.04;
+
+/// The swatch shown when the colour is first switched on.
+const FIRST_SWATCH: [u8; 3] = [180, 40, 50];
+
+/// What the tools row edits in place.
+#[derive(Debug)]
+pub struct ToolSettings<'a> {
+    /// Pen width relative to the canvas side.
+    pub pen_width: &'a mut f32,
+    /// The colour swatch (none: off).
+    pub colour: &'a mut Option<[u8; 3]>,
+    /// The colour's weight.
+    pub colour_weight: &'a mut f32,
+}
 
 /// The drawing tool.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,22 +39,31 @@ pub struct Tools {
 }
 
 impl Tools {
-    /// Draws the row; the width slider edits `pen_width` in place.
+    /// Draws the row; the sliders and the swatch edit `settings` in place.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        pen_width: &mut f32,
+        settings: ToolSettings<'_>,
         sketch: &Sketch,
         actions: &mut Vec<Action>,
     ) {
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.tool, Tool::Pen, "Pen");
-            ui.selectable_value(&mut self.tool, Tool::Eraser, "Eraser");
+        let ToolSettings {
+            pen_width,
+            colour,
+            colour_weight,
+        } = settings;
+        ui.horizontal_wrapped(|ui| {
+            ui.selectable_value(&mut self.tool, Tool::Pen, "Pen")
+                .on_hover_text("P");
+            ui.selectable_value(&mut self.tool, Tool::Eraser, "Eraser")
+                .on_hover_text("E");
             ui.add(
-                egui::Slider::new(pen_width, 0.004..=0.04)
+                egui::Slider::new(pen_width, PEN_WIDTHS)
                     .text("width")
                     .fixed_decimals(3),
-            );
+            )
+            .on_hover_text("[ and ]");
+            colour_swatch(ui, colour, colour_weight, actions);
             if ui
                 .add_enabled(sketch.can_undo(), egui::Button::new("Undo"))
                 .on_hover_text("Ctrl+Z")
@@ -46,7 +73,7 @@ impl Tools {
             }
             if ui
                 .add_enabled(sketch.can_redo(), egui::Button::new("Redo"))
-                .on_hover_text("Ctrl+Shift+Z")
+                .on_hover_text("Ctrl+Y or Ctrl+Shift+Z")
                 .clicked()
             {
                 actions.push(Action::Redo);
@@ -56,5 +83,38 @@ impl Tools {
             }
             ui.label(format!("{} strokes", sketch.strokes().len()));
         });
+    }
+}
+
+/// The optional colour: a check box, the swatch, and the weight slider.
+fn colour_swatch(
+    ui: &mut egui::Ui,
+    colour: &mut Option<[u8; 3]>,
+    weight: &mut f32,
+    actions: &mut Vec<Action>,
+) {
+    ui.separator();
+    let mut on = colour.is_some();
+    let toggled = ui
+        .checkbox(&mut on, "Colour")
+        .on_hover_text("re-rank the results by how close each garment's colour is to the swatch")
+        .changed();
+    if toggled {
+        *colour = on.then_some(colour.unwrap_or(FIRST_SWATCH));
+        actions.push(Action::ColourChanged);
+    }
+    if let Some(rgb) = colour {
+        if egui::color_picker::color_edit_button_srgb(ui, rgb)
+            .on_hover_text("the garment's colour")
+            .changed()
+        {
+            actions.push(Action::ColourChanged);
+        }
+        let slider = egui::Slider::new(weight, 0.0..=1.0)
+            .text("colour weight")
+            .fixed_decimals(2);
+        if ui.add(slider).changed() {
+            actions.push(Action::ColourChanged);
+        }
     }
 }

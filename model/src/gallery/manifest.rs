@@ -7,10 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::files::FileKey;
 use super::store::{OpenMode, Storage, VectorStore, io_error};
+use crate::colour::{PALETTE_BYTES, Palette};
 
 const MANIFEST: &str = "entries.bin";
 const MAGIC: &[u8; 8] = b"ARNETGAL";
-const VERSION: u8 = 1;
+/// Version 2 added each photo's colour palette; version 1 stores are read (palettes missing,
+/// filled in by the next indexing without re-embedding).
+const VERSION: u8 = 2;
 
 /// One stored photo: its id in the vector file and the file it was embedded from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +22,8 @@ pub struct Entry {
     pub id: u64,
     /// The photo file.
     pub key: FileKey,
+    /// Its garment colours ([`crate::colour`]); none in stores of version 1.
+    pub palette: Option<Palette>,
 }
 
 /// What a store holds: read from and written to `entries.bin`.
@@ -79,8 +84,9 @@ impl Manifest {
     }
 
     /// `MAGIC`, version, u32 header length, JSON header, then per entry: id u64, size u64,
-    /// modification time u128, path length u32, UTF-8 path (all little-endian). Binary
-    /// rather than JSON so that a million entries parse in a fraction of a second.
+    /// modification time u128, path length u32, UTF-8 path, then (version 2) a byte saying
+    /// whether a palette follows and the palette's bytes (all little-endian). Binary rather
+    /// than JSON so that a million entries parse in a fraction of a second.
     fn to_bytes(&self) -> Vec<u8> {
         let header = ManifestHeader {
             model_id: self.model_id.clone(),
@@ -103,6 +109,13 @@ impl Manifest {
             bytes.extend_from_slice(&entry.key.modified_ns.to_le_bytes());
             bytes.extend_from_slice(&(entry.key.path.len() as u32).to_le_bytes());
             bytes.extend_from_slice(entry.key.path.as_bytes());
+            match &entry.palette {
+                Some(palette) => {
+                    bytes.push(1);
+                    bytes.extend_from_slice(&palette.to_bytes());
+                }
+                None => bytes.push(0),
+            }
         }
         bytes
     }
@@ -111,7 +124,11 @@ impl Manifest {
     /// foreign, another version).
     fn from_bytes(bytes: &[u8]) -> Option<Self> {
         let mut reader = Reader { bytes, at: 0 };
-        if reader.take(8)? != MAGIC || reader.take(1)? != [VERSION] {
+        if reader.take(8)? != MAGIC {
+            return None;
+        }
+        let version = reader.take(1)?[0];
+        if version != 1 && version != VERSION {
             return None;
         }
         let length = u32::from_le_bytes(reader.take(4)?.try_into().ok()?) as usize;
@@ -125,6 +142,16 @@ impl Manifest {
             let path = std::str::from_utf8(reader.take(path_length)?)
                 .ok()?
                 .to_string();
+            let palette = match version {
+                1 => None,
+                _ => match reader.take(1)?[0] {
+                    0 => None,
+                    1 => Some(Palette::from_bytes(
+                        reader.take(PALETTE_BYTES)?.try_into().ok()?,
+                    )),
+                    _ => return None,
+                },
+            };
             entries.push(Entry {
                 id,
                 key: FileKey {
@@ -132,6 +159,7 @@ impl Manifest {
                     size,
                     modified_ns,
                 },
+                palette,
             });
         }
         if reader.at != bytes.len() || entries.iter().any(|e| e.id >= header.next_id) {
@@ -200,10 +228,12 @@ mod tests {
                 Entry {
                     id: 0,
                     key: key("a.png", 10, 1),
+                    palette: None,
                 },
                 Entry {
                     id: 4,
                     key: key("sub/é.png", 20, u128::MAX),
+                    palette: Some(Palette::from_bytes(&[7; PALETTE_BYTES])),
                 },
             ],
         };
@@ -218,6 +248,22 @@ mod tests {
                 "truncated by {cut}"
             );
         }
+        // A version 1 store (no palettes) is still read, its palettes missing.
+        let mut v1 = manifest.clone();
+        v1.entries.iter_mut().for_each(|e| e.palette = None);
+        let mut old = v1.to_bytes();
+        old[8] = 1;
+        let body_start = 13 + u32::from_le_bytes(old[9..13].try_into().unwrap()) as usize;
+        let mut version_1 = old[..body_start].to_vec();
+        for entry in &v1.entries {
+            version_1.extend_from_slice(&entry.id.to_le_bytes());
+            version_1.extend_from_slice(&entry.key.size.to_le_bytes());
+            version_1.extend_from_slice(&entry.key.modified_ns.to_le_bytes());
+            version_1.extend_from_slice(&(entry.key.path.len() as u32).to_le_bytes());
+            version_1.extend_from_slice(entry.key.path.as_bytes());
+        }
+        std::fs::write(dir.join(MANIFEST), &version_1).unwrap();
+        assert_eq!(read_manifest(&dir, "model-1").unwrap(), v1, "version 1");
         std::fs::write(dir.join(MANIFEST), b"garbage").unwrap();
         assert!(read_manifest(&dir, "model-1").is_none());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -40,8 +40,14 @@ pub use identity::{default_cache_dir, model_identity, store_dir};
 pub use manifest::{Entry, Manifest, read_manifest, write_manifest};
 pub use store::{EXPANSION_SEARCH, OpenMode, Storage, VectorStore};
 
+use crate::colour::{ColourQuery, Palette};
 use crate::encoder::ArnetEncoder;
+use crate::parallel::parallel_map;
 use crate::retrieval::{EmbeddingMatrix, Hit};
+
+/// Candidates, best by shape, that a search with a colour re-ranks: the whole gallery up to
+/// this size (so the colour is exact there), the shape's best this many beyond.
+pub const COLOUR_RERANK_POOL: usize = 1000;
 
 /// Largest gallery searched exactly by default. Measured by the `gallery_scale` bench on
 /// the 2-core development machine: exact top-10 over 512-d embeddings takes 2.2 ms at 10,000,
@@ -130,6 +136,8 @@ pub struct GalleryIndex {
     pub skipped: Vec<Skipped>,
     /// How many photos were reused from the store.
     pub cached: usize,
+    /// Each photo's garment colours (same order as `photos`; none when unknown).
+    pub palettes: Vec<Option<Palette>>,
     search: Search,
 }
 
@@ -150,6 +158,25 @@ impl GalleryIndex {
                 })
                 .collect(),
         }
+    }
+
+    /// The `k` best photos for a sketch embedding and, when given, a colour: by shape alone
+    /// ([`GalleryIndex::top_k`]) without one; with one, the shape's best
+    /// [`COLOUR_RERANK_POOL`] re-ranked by [`ColourQuery::rescore`] (the hit's score is then the
+    /// combined score).
+    pub fn search(&self, query: &[f32], k: usize, colour: Option<&ColourQuery>) -> Vec<Hit> {
+        let Some(colour) = colour else {
+            return self.top_k(query, k);
+        };
+        let pool = self.top_k(query, k.max(COLOUR_RERANK_POOL));
+        rerank_by_colour(pool, k, colour, |index| {
+            self.palettes.get(index).and_then(Option::as_ref)
+        })
+    }
+
+    /// The palette of `photo`, if it is in the gallery and has one.
+    pub fn palette_of(&self, photo: &Path) -> Option<&Palette> {
+        self.palettes.get(self.position(photo)?)?.as_ref()
     }
 
     /// Rank (0 = best) of photo `target` for `query`, where the gallery is searched exactly;
@@ -212,15 +239,37 @@ impl GalleryIndex {
             .iter()
             .map(|e| (gallery.join(&e.key.path), e.id))
             .unzip();
+        let palettes = manifest.entries.iter().map(|e| e.palette).collect();
         let search = search_for(store, &ids, settings.exact_up_to)?;
         Some(Self {
             root: gallery.to_path_buf(),
             photos,
             skipped: Vec::new(),
             cached: ids.len(),
+            palettes,
             search,
         })
     }
+}
+
+/// The `k` best of `pool` (hits by shape) by shape plus colour; `palette` gives a hit's
+/// palette. Ties keep the shape's order.
+pub fn rerank_by_colour<'a>(
+    pool: Vec<Hit>,
+    k: usize,
+    colour: &ColourQuery,
+    palette: impl Fn(usize) -> Option<&'a Palette>,
+) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = pool
+        .into_iter()
+        .map(|hit| Hit {
+            index: hit.index,
+            score: colour.rescore(hit.score, palette(hit.index)),
+        })
+        .collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    hits.truncate(k);
+    hits
 }
 
 /// Exact search (vectors read into memory) up to `exact_up_to` photos, else the store's graph.
@@ -321,8 +370,8 @@ pub(crate) fn reporter(
 struct Previous {
     store: Option<VectorStore>,
     next_id: u64,
-    /// Stored file key -> id, for the files still to be matched.
-    ids: HashMap<FileKey, u64>,
+    /// Stored file key -> id and palette, for the files still to be matched.
+    ids: HashMap<FileKey, (u64, Option<Palette>)>,
 }
 
 fn previous_store(dir: &Path, manifest: Option<Manifest>, unchanged: bool) -> Previous {
@@ -346,7 +395,7 @@ fn previous_store(dir: &Path, manifest: Option<Manifest>, unchanged: bool) -> Pr
             ids: manifest
                 .entries
                 .into_iter()
-                .map(|e| (e.key, e.id))
+                .map(|e| (e.key, (e.id, e.palette)))
                 .collect(),
         },
         // A manifest whose vector file is gone, broken or disagrees: nothing is reusable.
@@ -387,10 +436,13 @@ pub fn index_gallery(
                 .all(|(e, (_, key))| &e.key == key)
     });
     let mut previous = previous_store(&dir, manifest, unchanged);
-    let mut ids: Vec<Option<u64>> = keyed
+    let (mut ids, mut palettes): (Vec<Option<u64>>, Vec<Option<Palette>>) = keyed
         .iter()
-        .map(|(_, key)| previous.ids.remove(key))
-        .collect();
+        .map(|(_, key)| match previous.ids.remove(key) {
+            Some((id, palette)) => (Some(id), palette),
+            None => (None, None),
+        })
+        .unzip();
     if let Some(store) = &previous.store {
         ids.iter_mut()
             .for_each(|id| *id = id.filter(|&i| store.contains(i)));
@@ -413,7 +465,7 @@ pub fn index_gallery(
         // `previous_store` gives ids only with a store, so there is nothing to forget.
         None => VectorStore::new(dim, settings.storage).map_err(store_error)?,
     };
-    for (_, stale) in previous.ids.drain() {
+    for (_, (stale, _)) in previous.ids.drain() {
         let _ = store.remove(stale);
     }
     let mut next_id = previous.next_id;
@@ -440,6 +492,9 @@ pub fn index_gallery(
                         reason,
                     });
                 }
+                for (i, palette) in batch.palettes {
+                    palettes[i] = Some(palette);
+                }
                 for (i, row) in batch.embedded {
                     if store.add(next_id, &row).is_ok() {
                         ids[i] = Some(next_id);
@@ -453,18 +508,30 @@ pub fn index_gallery(
             },
         );
     }
+    if !cancelled {
+        // Stored by an earlier version without colours: their palettes, without embedding.
+        changed |= fill_missing_palettes(&paths, &ids, &mut palettes, settings.workers);
+    }
     if changed {
         // Best effort: an unwritable store only costs time next run.
-        let _ = commit(&dir, settings, dim, next_id, &store, &keyed, &ids);
+        let _ = commit(
+            &dir, settings, dim, next_id, &store, &keyed, &ids, &palettes,
+        );
     }
     if cancelled {
         return Err(GalleryError::Cancelled);
     }
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut kept_palettes = Vec::with_capacity(keyed.len());
     let (photos, kept): (Vec<PathBuf>, Vec<u64>) = keyed
         .into_iter()
         .zip(ids)
-        .filter_map(|((path, _), id)| Some((path, id?)))
+        .zip(palettes)
+        .filter_map(|(((path, _), id), palette)| {
+            let id = id?;
+            kept_palettes.push(palette);
+            Some((path, id))
+        })
         .unzip();
     let search = match search_for(store, &kept, settings.exact_up_to) {
         Some(search) => search,
@@ -475,12 +542,38 @@ pub fn index_gallery(
         photos,
         skipped,
         cached,
+        palettes: kept_palettes,
         search,
     })
 }
 
+/// Computes the palettes of the stored photos that have none (stores written before colours
+/// were kept). Returns whether any was added.
+fn fill_missing_palettes(
+    paths: &[&Path],
+    ids: &[Option<u64>],
+    palettes: &mut [Option<Palette>],
+    workers: usize,
+) -> bool {
+    let missing: Vec<usize> = (0..paths.len())
+        .filter(|&i| ids[i].is_some() && palettes[i].is_none())
+        .collect();
+    let found = parallel_map(missing.len(), workers, |k| {
+        crate::preprocess::decode_rgb(paths[missing[k]])
+            .ok()
+            .map(|image| Palette::of_photo(&image))
+    });
+    let mut added = false;
+    for (&i, palette) in missing.iter().zip(found) {
+        added |= palette.is_some();
+        palettes[i] = palette;
+    }
+    added
+}
+
 /// Saves `store` under a new generation name, then the manifest naming it (the commit), then
 /// removes the vector files no manifest names any more.
+#[allow(clippy::too_many_arguments)] // the parts of one commit, each used once
 fn commit(
     dir: &Path,
     settings: &IndexSettings,
@@ -489,6 +582,7 @@ fn commit(
     store: &VectorStore,
     keyed: &[(PathBuf, FileKey)],
     ids: &[Option<u64>],
+    palettes: &[Option<Palette>],
 ) -> std::io::Result<()> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -505,10 +599,12 @@ fn commit(
         entries: keyed
             .iter()
             .zip(ids)
-            .filter_map(|((_, key), id)| {
+            .zip(palettes)
+            .filter_map(|(((_, key), id), palette)| {
                 Some(Entry {
                     id: (*id)?,
                     key: key.clone(),
+                    palette: *palette,
                 })
             })
             .collect(),

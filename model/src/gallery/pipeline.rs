@@ -8,15 +8,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use burn::tensor::Device;
 
 use super::IndexSettings;
+use crate::colour::Palette;
 use crate::embed::{embed_inputs, input_size};
 use crate::encoder::ArnetEncoder;
 use crate::parallel::parallel_map;
-use crate::preprocess::load_model_input;
+use crate::preprocess::{decode_rgb, model_input};
 
 /// What one batch gave.
 pub(crate) struct Batch {
     /// `(position in paths, L2-normalised embedding)` of the photos embedded.
     pub embedded: Vec<(usize, Vec<f32>)>,
+    /// `(position in paths, colour palette)` of the photos embedded (taken from the same
+    /// decoded pixels, so a photo is read once).
+    pub palettes: Vec<(usize, Palette)>,
     /// `(position in paths, reason)` of the photos that could not be decoded.
     pub failed: Vec<(usize, String)>,
     /// Photos of the batch handled, including those `still_needed` dropped.
@@ -50,7 +54,9 @@ pub(crate) fn embed_in_batches(
                     break;
                 }
                 let decoded = parallel_map(chunk.len(), settings.workers, |k| {
-                    load_model_input(paths[chunk[k]], size).map_err(|e| e.to_string())
+                    decode_rgb(paths[chunk[k]])
+                        .map(|image| (model_input(&image, size), Palette::of_photo(&image)))
+                        .map_err(|e| e.to_string())
                 });
                 if sender.send((chunk, decoded)).is_err() {
                     break;
@@ -64,13 +70,15 @@ pub(crate) fn embed_in_batches(
             let needed = still_needed(chunk);
             let mut inputs = Vec::new();
             let mut owners = Vec::new();
+            let mut palettes = Vec::new();
             let mut failed = Vec::new();
             for ((&i, result), needed) in chunk.iter().zip(decoded).zip(needed) {
                 match result {
                     Ok(_) if !needed => {}
-                    Ok(input) => {
+                    Ok((input, palette)) => {
                         inputs.push(input);
                         owners.push(i);
+                        palettes.push((i, palette));
                     }
                     Err(reason) => failed.push((i, reason)),
                 }
@@ -82,6 +90,7 @@ pub(crate) fn embed_in_batches(
             };
             stopped = !on_batch(Batch {
                 embedded: owners.into_iter().zip(rows).collect(),
+                palettes,
                 failed,
                 handled: chunk.len(),
             });
