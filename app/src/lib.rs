@@ -68,8 +68,8 @@ use crate::sketch::Sketch;
 pub use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
 use crate::worker::{ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
 
-/// Height of the tools row above the canvas, in points.
-const TOOLS_ROW: f32 = 34.0;
+/// Height of the two tools rows above the canvas, in points.
+const TOOLS_ROW: f32 = 58.0;
 /// The canvas is never smaller than this, in points.
 const MIN_CANVAS: f32 = 240.0;
 

@@ -24,7 +24,7 @@ pub const BACKGROUND_DISTANCE: f32 = 12.0;
 pub const COLOUR_SIGMA: f32 = 20.0;
 /// The colour's weight against the shape's cosine when none is chosen (docs/colour.md has the
 /// measurement behind it).
-pub const DEFAULT_COLOUR_WEIGHT: f32 = 0.3;
+pub const DEFAULT_COLOUR_WEIGHT: f32 = 0.2;
 /// Side the photo is reduced to before its palette is taken (enough for a few colours).
 const PALETTE_SIDE: u32 = 64;
 /// Bins per sRGB channel of the histogram.

@@ -35,9 +35,9 @@ impl ResultsPanel {
         actions: &mut Vec<Action>,
     ) {
         ui.horizontal(|ui| {
-            ui.heading(format!("Top {count}"));
+            ui.heading("Results");
             let mut chosen = count;
-            egui::ComboBox::from_label("results")
+            egui::ComboBox::from_label("shown")
                 .selected_text(count.to_string())
                 .show_ui(ui, |ui| {
                     for n in RESULT_COUNTS {

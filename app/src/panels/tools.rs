@@ -52,7 +52,7 @@ impl Tools {
             colour,
             colour_weight,
         } = settings;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tool, Tool::Pen, "Pen")
                 .on_hover_text("P");
             ui.selectable_value(&mut self.tool, Tool::Eraser, "Eraser")
@@ -63,7 +63,6 @@ impl Tools {
                     .fixed_decimals(3),
             )
             .on_hover_text("[ and ]");
-            colour_swatch(ui, colour, colour_weight, actions);
             if ui
                 .add_enabled(sketch.can_undo(), egui::Button::new("Undo"))
                 .on_hover_text("Ctrl+Z")
@@ -83,6 +82,8 @@ impl Tools {
             }
             ui.label(format!("{} strokes", sketch.strokes().len()));
         });
+        // Its own row, always there, so the canvas below never moves.
+        ui.horizontal(|ui| colour_swatch(ui, colour, colour_weight, actions));
     }
 }
 
@@ -93,7 +94,6 @@ fn colour_swatch(
     weight: &mut f32,
     actions: &mut Vec<Action>,
 ) {
-    ui.separator();
     let mut on = colour.is_some();
     let toggled = ui
         .checkbox(&mut on, "Colour")
@@ -103,18 +103,21 @@ fn colour_swatch(
         *colour = on.then_some(colour.unwrap_or(FIRST_SWATCH));
         actions.push(Action::ColourChanged);
     }
-    if let Some(rgb) = colour {
-        if egui::color_picker::color_edit_button_srgb(ui, rgb)
+    let mut shown = colour.unwrap_or(FIRST_SWATCH);
+    ui.add_enabled_ui(colour.is_some(), |ui| {
+        let picked = egui::color_picker::color_edit_button_srgb(ui, &mut shown)
             .on_hover_text("the garment's colour")
-            .changed()
-        {
-            actions.push(Action::ColourChanged);
-        }
+            .changed();
         let slider = egui::Slider::new(weight, 0.0..=1.0)
             .text("colour weight")
             .fixed_decimals(2);
-        if ui.add(slider).changed() {
+        let weighted = ui
+            .add(slider)
+            .on_hover_text("how much the colour counts against the shape (0: shape only)")
+            .changed();
+        if colour.is_some() && (picked || weighted) {
+            *colour = Some(shown);
             actions.push(Action::ColourChanged);
         }
-    }
+    });
 }
