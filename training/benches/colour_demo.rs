@@ -25,6 +25,9 @@ use arnet_training::synth::{SketchStyle, SynthOptions, generate};
 
 const WEIGHTS: [f32; 6] = [0.0, 0.1, 0.2, 0.3, 0.5, 1.0];
 
+/// A sketch: the stem of the photo it shows, and its model input.
+type Sketch = (String, Vec<f32>);
+
 fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let demo = root.join("assets/demo");
@@ -41,7 +44,7 @@ fn main() -> anyhow::Result<()> {
     let index = index_gallery(&gallery, &pair.photo, &device, &settings, &mut |_| true)?;
     let size = embed::input_size(&pair.sketch);
 
-    let mut sets: Vec<(&str, Vec<(String, Vec<f32>)>)> = Vec::new();
+    let mut sets: Vec<(&str, Vec<Sketch>)> = Vec::new();
     let mut generated = Vec::new();
     for path in sorted_files(&demo.join("sketches"), "png")? {
         generated.push((
