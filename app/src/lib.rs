@@ -92,6 +92,8 @@ pub struct SketchApp {
     message: Option<String>,
     /// The latest error the log reported (a file dialog, the GPU), for the status bar.
     log_error: Option<String>,
+    /// Number of the last log error taken into `log_error`.
+    log_errors_seen: u64,
     /// Where the current sketch is written after every change (none: not written).
     sketch_file: Option<PathBuf>,
     /// Folder that fine-tuning runs are written to.
@@ -196,6 +198,7 @@ impl SketchApp {
             rank_history: Vec::new(),
             message: sketch_file_error,
             log_error: None,
+            log_errors_seen: logging::error_since(0).map_or(0, |(number, _)| number),
             sketch_file,
         };
         app.worker.send(Request::LoadModel {
@@ -470,7 +473,8 @@ impl SketchApp {
             // The child process does not wake the UI: look again soon.
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
         }
-        if let Some(error) = logging::take_error() {
+        if let Some((number, error)) = logging::error_since(self.log_errors_seen) {
+            self.log_errors_seen = number;
             self.log_error = Some(error);
         }
         let mut actions = self.handle_input(&ctx);

@@ -12,8 +12,9 @@ use std::sync::Mutex;
 /// The filter used when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str = "warn,arnet_app=info,arnet_model=info";
 
-/// The newest error record not yet shown, as `target: message`.
-static LATEST_ERROR: Mutex<Option<String>> = Mutex::new(None);
+/// The newest error record, as `target: message`, with its number (1 for the first): each
+/// reader remembers the last number it showed ([`error_since`]).
+static LATEST_ERROR: Mutex<(u64, Option<String>)> = Mutex::new((0, None));
 
 /// Forwards every record to `env_logger` and remembers the newest error.
 struct KeepingErrors {
@@ -57,13 +58,15 @@ pub fn remember_error(target: &str, message: &str) {
     } else {
         format!("{target}: {message}")
     };
-    *LATEST_ERROR.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+    let mut latest = LATEST_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    *latest = (latest.0 + 1, Some(text));
 }
 
-/// The newest error since the last call, if any.
-pub fn take_error() -> Option<String> {
-    LATEST_ERROR
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
+/// The newest error if it is newer than number `seen`, with its number.
+pub fn error_since(seen: u64) -> Option<(u64, String)> {
+    let latest = LATEST_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    match &latest.1 {
+        Some(text) if latest.0 > seen => Some((latest.0, text.clone())),
+        _ => None,
+    }
 }

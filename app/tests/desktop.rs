@@ -272,3 +272,21 @@ fn the_colour_swatch_reranks_and_switching_it_off_restores_the_shape_order() {
     assert_eq!(result_files(harness.state()), by_shape);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_error_in_the_log_shows_in_the_status_bar_until_esc() {
+    let (dir, mut harness) = start("log-error");
+    // What rfd logs when no desktop portal answers a file dialog.
+    arnet_app::logging::remember_error("rfd::backend::xdg_desktop_portal", "no portal to ask");
+    harness.step();
+    harness.step();
+    let shown = "rfd::backend::xdg_desktop_portal: no portal to ask";
+    assert_eq!(harness.state().log_error(), Some(shown));
+    assert!(harness.query_by_label(shown).is_some(), "in the status bar");
+    harness.key_press(Key::Escape);
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().log_error(), None);
+    assert!(harness.query_by_label(shown).is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
