@@ -33,7 +33,7 @@ trap 'rm -rf "$root"' EXIT
 package="$root/arnet-sketch_${version}_${arch}"
 install -Dm755 "$target/$profile/arnet-app" "$package/usr/bin/arnet-app"
 install -Dm755 "$target/$profile/arnet" "$package/usr/bin/arnet"
-strip --strip-debug "$package/usr/bin/arnet-app" "$package/usr/bin/arnet" 2>/dev/null || true
+strip --strip-unneeded "$package/usr/bin/arnet-app" "$package/usr/bin/arnet"
 mkdir -p "$package/usr/share/arnet-sketch/assets"
 cp -r assets/demo "$package/usr/share/arnet-sketch/assets/demo"
 rm -rf "$package/usr/share/arnet-sketch/assets/demo/training"
