@@ -554,7 +554,7 @@ struct SynthArgs {
     /// Number of photos (garments) in total; a quarter go to the test split.
     #[arg(long, default_value_t = 200)]
     photos: usize,
-    /// Sketches drawn of each photo.
+    /// Sketches drawn of each photo (at most 1000).
     #[arg(long, default_value_t = 3)]
     sketches_per_photo: usize,
     /// Seed: the same seed writes the same files.

@@ -910,8 +910,19 @@ const PHOTO_STREAM: u64 = 2;
 const SKETCH_STREAM: u64 = 3;
 const DRAWER_STREAM: u64 = 4;
 
+/// Most sketches [`generate`] draws of one photo (their random streams are numbered per photo).
+pub const MAX_SKETCHES_PER_PHOTO: usize = 1000;
+
 /// Writes a synthetic data set; returns the number of photos and sketches written.
 pub fn generate(options: &SynthOptions) -> anyhow::Result<(usize, usize)> {
+    // Sketch k of photo i draws from stream item i * 1000 + k: past 1000 sketches a photo, two
+    // sketches would share their randomness (and the stream numbering cannot change without
+    // changing every sketch already generated, the bundled demo's included).
+    anyhow::ensure!(
+        options.sketches_per_photo <= MAX_SKETCHES_PER_PHOTO,
+        "at most {MAX_SKETCHES_PER_PHOTO} sketches a photo, not {}",
+        options.sketches_per_photo
+    );
     let garments: Vec<Garment> = (0..options.photos)
         .map(|i| Garment::random(&mut Rng::for_item(options.seed, GARMENT_STREAM, i as u64)))
         .collect();
@@ -1001,7 +1012,8 @@ fn write_item(
     );
     save(photo, &options.out.join(format!("{split}B/{stem}.png")))?;
     for k in 0..options.sketches_per_photo {
-        let mut rng = Rng::for_item(options.seed, SKETCH_STREAM, (i * 1000 + k) as u64);
+        let item = i * MAX_SKETCHES_PER_PHOTO + k;
+        let mut rng = Rng::for_item(options.seed, SKETCH_STREAM, item as u64);
         let sketch = match options.style {
             SketchStyle::Standard => {
                 let drawer = &drawers[rng.below(drawers.len())];

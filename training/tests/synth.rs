@@ -144,3 +144,24 @@ fn the_varied_style_draws_other_sketches_of_the_same_garments_deterministically(
     assert!(*most > 3 * *least, "ink from {least} to {most} px");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// Sketch k of photo i is drawn from random stream item `i * 1000 + k`: more than 1000 sketches a
+/// photo would give two sketches the same randomness, so it is refused before anything is written.
+#[test]
+fn more_than_a_thousand_sketches_a_photo_are_refused() {
+    let out = std::env::temp_dir().join(format!("arnet-synth-limit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let result = Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .args(["synth", "--out"])
+        .arg(&out)
+        .args(["--photos", "1", "--sketches-per-photo", "1001"])
+        .output()
+        .unwrap();
+    assert!(!result.status.success());
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains("at most 1000 sketches a photo, not 1001"),
+        "{stderr}"
+    );
+    assert!(!out.join("trainA").exists(), "nothing written");
+}
