@@ -7,7 +7,7 @@
 //! - [`annotate`]: "save as training pair";
 //! - [`hardware`]: GPU or CPU;
 //! - [`assets`]: the bundled demo;
-//! - [`fine_tune`]: "Fine-tune on this gallery", `arnet train` in a child process;
+//! - [`fine_tune`]: "Fine-tune on this gallery", `arnet fine-tune` in a child process;
 //! - [`sketch_file`]: the current sketch on disk after every stroke;
 //! - [`panels`]: the window's panels, one per file;
 //! - [`status`]: where the model and the gallery stand;

@@ -14,7 +14,8 @@
 //! - [`embed`]: batch embedding of prepared images;
 //! - [`device`]: backend selection; [`allocator`]: malloc settings for tensor work.
 //!
-//! The numbers come from `ARNET-SPEC.md`; parity with PyTorch/timm is tested in `tests/`.
+//! The model and its numbers are described in `docs/model.md`; parity with PyTorch/timm is
+//! tested in `tests/`.
 
 pub mod allocator;
 pub mod backbone;

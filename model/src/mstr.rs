@@ -9,8 +9,9 @@
 //! channel-pooled token similarity matrix towards the target built by [`recycling_target`].
 //!
 //! # Where this departs from the authors' code, and why
-//! The spec (`ARNET-SPEC.md`, last section) lists where the public PyTorch code differs from
-//! the paper. We follow the paper in every case:
+//! `docs/model.md` (section "Where this implementation follows the authors' code rather than
+//! the paper") lists where the public PyTorch code differs from the paper. Here we follow the
+//! paper in every case:
 //! - Scales are **spatial windows** on the patch grid. The authors group consecutive tokens in
 //!   raster order (`view(B, N/s^2, s, s, C)`), so their 7-token "windows" straddle grid rows.
 //! - The per-scale Transformers are **registered parameters**: trained and saved. The authors
