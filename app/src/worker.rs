@@ -17,11 +17,10 @@ use arnet_model::burn::tensor::Device;
 use arnet_model::colour::ColourQuery;
 use arnet_model::gallery::{
     COLOUR_RERANK_POOL, GalleryError, GalleryIndex, IndexSettings, Progress, SharedCatalogue,
-    Skipped, index_gallery, model_identity, rerank_by_colour,
+    Skipped, index_gallery, model_identity, rerank_paths,
 };
 use arnet_model::preprocess::{batch_tensor, model_input};
 use arnet_model::raster::{Stroke, rasterize};
-use arnet_model::retrieval::Hit;
 use arnet_model::{ArnetEncoder, Backend, EncoderRole, embed, weights};
 use image::RgbImage;
 
@@ -488,18 +487,7 @@ impl QueryThread {
         let hits = match shared {
             Some(Ok(hits)) => match colour {
                 // The catalogue holds no colours: the local index's palettes re-rank its hits.
-                Some(colour) => {
-                    let pool = (0..hits.len())
-                        .map(|index| Hit {
-                            index,
-                            score: hits[index].1,
-                        })
-                        .collect();
-                    rerank_by_colour(pool, k, colour, |i| gallery.palette_of(&hits[i].0))
-                        .into_iter()
-                        .map(|hit| (hits[hit.index].0.clone(), hit.score))
-                        .collect()
-                }
+                Some(colour) => rerank_paths(hits, k, colour, |photo| gallery.palette_of(photo)),
                 None => hits,
             },
             shared => {

@@ -14,7 +14,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use arnet_model::colour::{ColourQuery, Palette};
 use arnet_model::preprocess::load_model_input;
-use arnet_model::retrieval::Hit;
 use arnet_model::{Backend, EncoderRole, embed, weights};
 use arnet_training::augment::RotationFill;
 use arnet_training::pseudo_pairs::{self, PseudoSketches};
@@ -469,18 +468,9 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                                     .map(|image| Palette::of_photo(&image))
                             });
                         }
-                        let pool = (0..hits.len())
-                            .map(|index| Hit {
-                                index,
-                                score: hits[index].1,
-                            })
-                            .collect();
-                        gallery::rerank_by_colour(pool, args.top, colour, |i| {
-                            palettes.get(&hits[i].0).and_then(Option::as_ref)
+                        gallery::rerank_paths(hits, args.top, colour, |photo| {
+                            palettes.get(photo).and_then(Option::as_ref)
                         })
-                        .into_iter()
-                        .map(|hit| (hits[hit.index].0.clone(), hit.score))
-                        .collect()
                     }
                 }
             }

@@ -88,6 +88,19 @@ fn index_and_search_through_the_shared_catalogue_match_the_local_cache() {
             "{path}: {score} vs {local_score}"
         );
     }
+    // With a colour too: the catalogue keeps no colours, its hits are re-ranked with palettes
+    // read from the photos, as the local index re-ranks with its stored ones.
+    let colour = ["--colour", "#dc5023", "--colour-weight", "1"];
+    let local = search(&colour);
+    let database = search(&[&shared[..], &colour[..]].concat());
+    assert!(local[0].0.ends_with("p11.png"), "{local:?}");
+    for ((path, score), (local_path, local_score)) in database.iter().zip(&local) {
+        assert_eq!(path, local_path, "same ranking by shape and colour");
+        assert!(
+            (score - local_score).abs() < 1e-4,
+            "{path}: {score} vs {local_score}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

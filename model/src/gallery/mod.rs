@@ -272,6 +272,28 @@ pub fn rerank_by_colour<'a>(
     hits
 }
 
+/// [`rerank_by_colour`] for hits given as `(photo, score)` (a shared catalogue's, which keeps no
+/// colours): `palette_of` gives a photo's palette.
+pub fn rerank_paths<'a>(
+    hits: Vec<(PathBuf, f32)>,
+    k: usize,
+    colour: &ColourQuery,
+    palette_of: impl Fn(&Path) -> Option<&'a Palette>,
+) -> Vec<(PathBuf, f32)> {
+    let pool = hits
+        .iter()
+        .enumerate()
+        .map(|(index, (_, score))| Hit {
+            index,
+            score: *score,
+        })
+        .collect();
+    rerank_by_colour(pool, k, colour, |i| palette_of(&hits[i].0))
+        .into_iter()
+        .map(|hit| (hits[hit.index].0.clone(), hit.score))
+        .collect()
+}
+
 /// Exact search (vectors read into memory) up to `exact_up_to` photos, else the store's graph.
 /// `None` when a vector is missing from the store.
 fn search_for(store: VectorStore, ids: &[u64], exact_up_to: usize) -> Option<Search> {
