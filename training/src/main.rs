@@ -934,16 +934,27 @@ fn index_into_catalogue(
     warn_skipped(&report.skipped);
     warn_kept(&report, catalogue);
     if args.json {
-        let line = serde_json::json!({
-            "indexed": report.photos.len(),
-            "cached": report.cached,
-            "skipped": report.skipped,
-            "embedded": report.embedded,
-            "removed": report.removed,
-            "kept_gone": report.kept_gone,
-            "store": catalogue.database(),
-        });
-        println!("{line}");
+        /// The local index's line (same fields, same order), then the catalogue's own.
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            indexed: usize,
+            cached: usize,
+            skipped: &'a [arnet_model::gallery::Skipped],
+            embedded: usize,
+            removed: usize,
+            kept_gone: usize,
+            store: &'a str,
+        }
+        let line = Line {
+            indexed: report.photos.len(),
+            cached: report.cached,
+            skipped: &report.skipped,
+            embedded: report.embedded,
+            removed: report.removed,
+            kept_gone: report.kept_gone,
+            store: catalogue.database(),
+        };
+        println!("{}", serde_json::to_string(&line)?);
     } else {
         println!(
             "{}: {} photos in the shared catalogue {} ({} already there, {} embedded, {} removed), \

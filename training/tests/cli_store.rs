@@ -53,8 +53,31 @@ fn index_and_search_through_the_shared_catalogue_match_the_local_cache() {
         args.extend_from_slice(extra);
         last_json(&arnet(&cache, &args))
     };
-    let first = index(&shared);
+    let mut args = vec!["index", "--weights", w, "--gallery", g, "--json"];
+    args.extend_from_slice(&shared);
+    let out = arnet(&cache, &args);
+    let first = last_json(&out);
     assert_eq!(first["indexed"], 12);
+    // The documented field order, the local index's fields first.
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let fields = [
+        "indexed",
+        "cached",
+        "skipped",
+        "embedded",
+        "removed",
+        "kept_gone",
+        "store",
+    ];
+    let at: Vec<usize> = fields
+        .iter()
+        .map(|f| line.find(&format!("\"{f}\":")).expect(f))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
     assert_eq!(first["embedded"], 12);
     let second = index(&shared);
     assert_eq!(
