@@ -1046,6 +1046,12 @@ fn run_pseudo_sketch(args: PseudoSketchArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Our crates' warnings (e.g. a gallery store that could not be saved) on stderr; other
+    // libraries stay quiet unless RUST_LOG asks for them.
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("off,arnet_model=warn,arnet_training=warn"),
+    )
+    .init();
     arnet_model::allocator::tune_for_tensors();
     let cli = Cli::parse();
     let result = match cli.command {

@@ -338,3 +338,31 @@ fn search_with_a_colour_reranks_by_shape_plus_colour() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A cache that cannot be written costs time, not the index: the command succeeds and says so.
+#[test]
+fn an_unwritable_cache_is_a_warning_and_the_index_still_answers() {
+    let dir = scratch("unwritable");
+    let (weights, gallery) = (dir.join("w.safetensors"), dir.join("g"));
+    tiny_weights(&weights, 2);
+    std::fs::create_dir_all(&gallery).unwrap();
+    for i in 0..3u8 {
+        photo(&gallery.join(format!("p{i}.png")), i * 60);
+    }
+    // A file where the cache folder should be: nothing can be created under it (also as root).
+    let cache = dir.join("cache-is-a-file");
+    std::fs::write(&cache, b"not a folder").unwrap();
+    let (out, json) = index(&cache, &weights, &gallery);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json["indexed"], 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the gallery store could not be saved"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -488,7 +488,10 @@ pub fn index_gallery(
         None => VectorStore::new(dim, settings.storage).map_err(store_error)?,
     };
     for (_, (stale, _)) in previous.ids.drain() {
-        let _ = store.remove(stale);
+        if let Err(e) = store.remove(stale) {
+            // Left in the vector file, it matches no photo; the next commit tries again.
+            log::warn!("{}: a removed photo's vector stays: {e}", dir.display());
+        }
     }
     let mut next_id = previous.next_id;
     let cached = ids.iter().filter(|id| id.is_some()).count();
@@ -535,10 +538,17 @@ pub fn index_gallery(
         changed |= fill_missing_palettes(&paths, &ids, &mut palettes, settings.workers);
     }
     if changed {
-        // Best effort: an unwritable store only costs time next run.
-        let _ = commit(
+        // Best effort: an unwritable store only costs time next run (what was not saved is
+        // embedded again), so it is a warning, not a failure of this index.
+        if let Err(e) = commit(
             &dir, settings, dim, next_id, &store, &keyed, &ids, &palettes,
-        );
+        ) {
+            log::warn!(
+                "{}: the gallery store could not be saved ({e}); the next run embeds again \
+                 what was not saved",
+                dir.display()
+            );
+        }
     }
     if cancelled {
         return Err(GalleryError::Cancelled);
