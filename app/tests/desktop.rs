@@ -73,6 +73,19 @@ fn result_files(app: &SketchApp) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Steps frames until a widget named `label` is on screen (thumbnails are decoded on another
+/// thread, a new window needs a frame), for at most 300 frames; the caller's `get_by_label`
+/// then fails with the whole tree if it never came.
+fn step_until_shown(harness: &mut egui_kittest::Harness<'_, SketchApp>, label: &str) {
+    for _ in 0..300 {
+        if harness.query_by_label(label).is_some() {
+            return;
+        }
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 fn wait_for_query(harness: &mut egui_kittest::Harness<'_, SketchApp>, what: &str) {
     wait_for(harness, what, |app| {
         app.results().is_some_and(|r| r.id == app.latest_query())
@@ -143,24 +156,13 @@ fn copy_path_reaches_the_clipboard_and_esc_closes_the_result_window() {
     wait_for_query(&mut harness, "results");
     let first = harness.state().results().unwrap().hits[0].0.clone();
     let file = first.file_name().unwrap().to_string_lossy().into_owned();
-    for _ in 0..200 {
-        harness.step();
-        if harness.query_by_label(&thumbnail_label(1, &file)).is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    step_until_shown(&mut harness, &thumbnail_label(1, &file));
     harness.get_by_label(&thumbnail_label(1, &file)).click();
     harness.step();
     harness.step();
     assert_eq!(harness.state().selected_photo(), Some(first.as_path()));
 
-    for _ in 0..50 {
-        if harness.query_by_label("Copy path").is_some() {
-            break;
-        }
-        harness.step();
-    }
+    step_until_shown(&mut harness, "Copy path");
     harness.get_by_label("Copy path").click();
     harness.step();
     let copied: Vec<&String> = harness
@@ -212,13 +214,7 @@ fn a_wide_photo_keeps_its_proportions_and_more_than_ten_results_can_be_shown() {
         .unwrap()
         + 1;
     let label = thumbnail_label(rank, "wide.png");
-    for _ in 0..300 {
-        harness.step();
-        if harness.query_by_label(&label).is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    step_until_shown(&mut harness, &label);
     let rect = harness.get_by_label(&label).rect();
     let ratio = rect.width() / rect.height();
     assert!(

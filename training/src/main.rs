@@ -4,6 +4,7 @@ mod data_command;
 mod fine_tune_command;
 mod index_progress;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -440,7 +441,8 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     });
     // The shared catalogue keeps no colours: its candidates' palettes are taken from the photos
     // themselves, once each.
-    let mut palettes: HashMap<PathBuf, Option<Palette>> = HashMap::new();
+    // Shared with `colour_match` below, which reports the match of the very palettes used.
+    let palettes: RefCell<HashMap<PathBuf, Option<Palette>>> = RefCell::default();
     let mut search = |query: &[f32]| -> anyhow::Result<Vec<(PathBuf, f32)>> {
         Ok(match (&local, &mut shared) {
             (Some(index), _) => index
@@ -461,6 +463,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
                 match &colour {
                     None => hits,
                     Some(colour) => {
+                        let mut palettes = palettes.borrow_mut();
                         for (path, _) in &hits {
                             palettes.entry(path.clone()).or_insert_with(|| {
                                 arnet_model::preprocess::decode_rgb(path)
@@ -479,11 +482,10 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     };
     let colour_match = |path: &Path| -> Option<f32> {
         let colour = colour.as_ref()?;
+        // Every result's palette was read for the re-ranking: none is decoded again.
         let palette = match &local {
             Some(index) => index.palette_of(path).copied(),
-            None => arnet_model::preprocess::decode_rgb(path)
-                .ok()
-                .map(|image| Palette::of_photo(&image)),
+            None => palettes.borrow().get(path).copied().flatten(),
         };
         Some(palette.map_or(0.0, |p| p.match_score(colour.rgb)))
     };

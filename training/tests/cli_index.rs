@@ -43,6 +43,33 @@ fn index_with(
     (out, json)
 }
 
+/// The JSON line of `arnet search --json` for one sketch, after checking that it succeeded.
+fn search_json(
+    cache: &Path,
+    weights: &Path,
+    gallery: &Path,
+    sketch: &Path,
+    extra: &[&str],
+) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
+        .env("ARNET_CACHE_DIR", cache)
+        .args(["search", "--weights"])
+        .arg(weights)
+        .arg("--gallery")
+        .arg(gallery)
+        .arg("--json")
+        .args(extra)
+        .arg(sketch)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn index_reuses_the_cache_and_follows_added_changed_removed_and_broken_files() {
     let dir = scratch("incremental");
@@ -158,23 +185,7 @@ fn search_through_the_graph_agrees_with_the_exact_scan_on_a_small_gallery() {
     tiny_weights(&weights, 3);
     let sketch = fixtures::twelve_photos_and_a_sketch(&gallery, &dir);
     let search = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
-            .env("ARNET_CACHE_DIR", &cache)
-            .args(["search", "--weights"])
-            .arg(&weights)
-            .arg("--gallery")
-            .arg(&gallery)
-            .arg("--json")
-            .args(extra)
-            .arg(&sketch)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let line = search_json(&cache, &weights, &gallery, &sketch, extra);
         fixtures::search_results(&line)
     };
     let exact = search(&["--top", "12"]);
@@ -251,23 +262,8 @@ fn search_with_a_colour_reranks_by_shape_plus_colour() {
     tiny_weights(&weights, 5);
     let sketch = fixtures::twelve_photos_and_a_sketch(&gallery, &dir);
     let search = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_arnet"))
-            .env("ARNET_CACHE_DIR", &cache)
-            .args(["search", "--weights"])
-            .arg(&weights)
-            .arg("--gallery")
-            .arg(&gallery)
-            .args(["--json", "--top", "12"])
-            .args(extra)
-            .arg(&sketch)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        let extra = [&["--top", "12"][..], extra].concat();
+        search_json(&cache, &weights, &gallery, &sketch, &extra)
     };
     let file = |path: &str| {
         Path::new(path)
