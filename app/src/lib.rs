@@ -17,14 +17,16 @@
 //! - [`desktop`]: the app id, icon and data folder the desktop knows the app by.
 //!
 //! `SketchApp` itself is split by concern: this file holds its state, construction, the
-//! sketch operations and the frame's layout; `app_events.rs` follows the worker and
-//! `app_fine_tune.rs` the fine-tuning job.
+//! sketch operations and the frame's layout; `app_actions.rs` applies what the panels and the
+//! keyboard ask for, `app_events.rs` follows the worker and `app_fine_tune.rs` the
+//! fine-tuning job.
 //!
 //! [`SketchApp::ui`] draws every panel into a [`egui::Ui`] and applies what they report
 //! ([`panels::Action`]); the eframe [`eframe::App`] impl only adds persistence, so tests drive
 //! the very same UI with egui_kittest.
 
 pub mod annotate;
+mod app_actions;
 mod app_events;
 mod app_fine_tune;
 pub mod assets;
@@ -62,7 +64,7 @@ use crate::panels::selected_photo::SelectedPhoto;
 use crate::panels::status_bar::{Status, StatusBar};
 use crate::panels::toolbar::Toolbar;
 pub use crate::panels::tools::Tool;
-use crate::panels::tools::{PEN_WIDTHS, ToolSettings, Tools};
+use crate::panels::tools::{ToolSettings, Tools};
 use crate::settings::Settings;
 use crate::sketch::Sketch;
 pub use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
@@ -563,97 +565,6 @@ impl SketchApp {
                 "draw a garment on the canvas".to_string()
             }
             _ => "searching…".to_string(),
-        }
-    }
-
-    /// Does what a panel asked for.
-    fn apply(&mut self, action: Action) {
-        match action {
-            Action::OpenGallery(folder) => self.open_gallery(folder),
-            Action::OpenWeights(file) => self.open_weights(file),
-            Action::ChooseGallery => {
-                if let Some(folder) = dialogs::gallery_folder() {
-                    self.open_gallery(folder);
-                }
-            }
-            Action::ChooseWeights => {
-                if let Some(file) = dialogs::weights_file() {
-                    self.open_weights(file);
-                }
-            }
-            Action::ChooseSketchToOpen => {
-                if let Some(file) = dialogs::sketch_to_open() {
-                    self.open_sketch(&file);
-                }
-            }
-            Action::ChooseSketchToSave => {
-                if let Some(file) = dialogs::sketch_to_save() {
-                    self.save_sketch(&file);
-                }
-            }
-            Action::OpenSketch(file) => self.open_sketch(&file),
-            Action::SaveSketch(file) => self.save_sketch(&file),
-            Action::AddStroke(stroke) => self.add_stroke(stroke),
-            Action::EraseAt(point) => {
-                if self.sketch.erase_at(point, Canvas::eraser_radius()) > 0 {
-                    self.sketch_changed();
-                }
-            }
-            Action::Undo => self.undo(),
-            Action::Redo => self.redo(),
-            Action::Clear => self.clear(),
-            Action::SetTool(tool) => self.tools.tool = tool,
-            Action::ScalePenWidth(factor) => {
-                self.settings.pen_width = (self.settings.pen_width * factor)
-                    .clamp(*PEN_WIDTHS.start(), *PEN_WIDTHS.end());
-            }
-            Action::ColourChanged => self.request_query(),
-            Action::SetResultCount(count) => {
-                self.settings.result_count = count;
-                self.request_query();
-            }
-            Action::Dismiss => {
-                if self.selected_photo.path.take().is_none() {
-                    self.log_error = None;
-                }
-            }
-            Action::Select(photo) => self.selected_photo.path = Some(photo),
-            Action::Track(photo) => self.set_target(photo),
-            Action::SaveTrainingPair { dataset, photo } => {
-                self.settings.dataset = Some(dataset.clone());
-                let sketch = self.query_raster();
-                self.message = Some(
-                    match annotate::save_training_pair(&dataset, &photo, &sketch) {
-                        Ok(saved) => format!("saved {}", saved.sketch.display()),
-                        Err(e) => format!("{e:#}"),
-                    },
-                );
-            }
-            Action::Reveal(path) => {
-                if let Err(e) = opener::reveal(&path) {
-                    log::warn!("cannot show {} in a file manager: {e}", path.display());
-                    self.message = Some(format!(
-                        "cannot show {} in a file manager: {e}",
-                        path.display()
-                    ));
-                }
-            }
-            Action::CancelIndex => self.worker.send(Request::CancelIndex),
-            Action::SetStore(url) => {
-                self.settings.store_url = url.clone();
-                self.catalogue = if url.is_some() {
-                    CatalogueStatus::Syncing(String::new())
-                } else {
-                    CatalogueStatus::Off
-                };
-                self.worker.send(Request::SetStore(url));
-            }
-            Action::StartFineTune { epochs } => self.start_fine_tune(epochs, Vec::new()),
-            Action::CancelFineTune => {
-                if let Some(job) = &mut self.fine_tune {
-                    job.cancel();
-                }
-            }
         }
     }
 }
