@@ -19,6 +19,7 @@
 //! (approximate; the default switch point [`EXACT_SEARCH_UP_TO`] is measured by the
 //! `gallery_scale` bench, see README).
 
+mod by_colour;
 pub mod database;
 mod files;
 mod identity;
@@ -32,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
+pub use by_colour::{COLOUR_RERANK_POOL, rerank_by_colour, rerank_paths};
 pub use database::{CatalogueError, SharedCatalogue, SyncReport, sync_gallery};
 pub use files::{
     FileKey, IMAGE_EXTENSIONS, Skipped, is_image_path, list_images, photo_stem_of_sketch,
@@ -42,12 +44,7 @@ pub use store::{EXPANSION_SEARCH, OpenMode, Storage, VectorStore};
 
 use crate::colour::{ColourQuery, Palette};
 use crate::encoder::ArnetEncoder;
-use crate::parallel::parallel_map;
 use crate::retrieval::{EmbeddingMatrix, Hit};
-
-/// Candidates, best by shape, that a search with a colour re-ranks: the whole gallery up to
-/// this size (so the colour is exact there), the shape's best this many beyond.
-pub const COLOUR_RERANK_POOL: usize = 1000;
 
 /// Largest gallery searched exactly by default. Measured by the `gallery_scale` bench on
 /// the 2-core development machine: exact top-10 over 512-d embeddings takes 2.2 ms at 10,000,
@@ -250,48 +247,6 @@ impl GalleryIndex {
             search,
         })
     }
-}
-
-/// The `k` best of `pool` (hits by shape) by shape plus colour; `palette` gives a hit's
-/// palette. Ties keep the shape's order.
-pub fn rerank_by_colour<'a>(
-    pool: Vec<Hit>,
-    k: usize,
-    colour: &ColourQuery,
-    palette: impl Fn(usize) -> Option<&'a Palette>,
-) -> Vec<Hit> {
-    let mut hits: Vec<Hit> = pool
-        .into_iter()
-        .map(|hit| Hit {
-            index: hit.index,
-            score: colour.rescore(hit.score, palette(hit.index)),
-        })
-        .collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-    hits.truncate(k);
-    hits
-}
-
-/// [`rerank_by_colour`] for hits given as `(photo, score)` (a shared catalogue's, which keeps no
-/// colours): `palette_of` gives a photo's palette.
-pub fn rerank_paths<'a>(
-    hits: Vec<(PathBuf, f32)>,
-    k: usize,
-    colour: &ColourQuery,
-    palette_of: impl Fn(&Path) -> Option<&'a Palette>,
-) -> Vec<(PathBuf, f32)> {
-    let pool = hits
-        .iter()
-        .enumerate()
-        .map(|(index, (_, score))| Hit {
-            index,
-            score: *score,
-        })
-        .collect();
-    rerank_by_colour(pool, k, colour, |i| palette_of(&hits[i].0))
-        .into_iter()
-        .map(|hit| (hits[hit.index].0.clone(), hit.score))
-        .collect()
 }
 
 /// Exact search (vectors read into memory) up to `exact_up_to` photos, else the store's graph.
@@ -535,7 +490,7 @@ pub fn index_gallery(
     }
     if !cancelled {
         // Stored by an earlier version without colours: their palettes, without embedding.
-        changed |= fill_missing_palettes(&paths, &ids, &mut palettes, settings.workers);
+        changed |= by_colour::fill_missing_palettes(&paths, &ids, &mut palettes, settings.workers);
     }
     if changed {
         // Best effort: an unwritable store only costs time next run (what was not saved is
@@ -577,30 +532,6 @@ pub fn index_gallery(
         palettes: kept_palettes,
         search,
     })
-}
-
-/// Computes the palettes of the stored photos that have none (stores written before colours
-/// were kept). Returns whether any was added.
-fn fill_missing_palettes(
-    paths: &[&Path],
-    ids: &[Option<u64>],
-    palettes: &mut [Option<Palette>],
-    workers: usize,
-) -> bool {
-    let missing: Vec<usize> = (0..paths.len())
-        .filter(|&i| ids[i].is_some() && palettes[i].is_none())
-        .collect();
-    let found = parallel_map(missing.len(), workers, |k| {
-        crate::preprocess::decode_rgb(paths[missing[k]])
-            .ok()
-            .map(|image| Palette::of_photo(&image))
-    });
-    let mut added = false;
-    for (&i, palette) in missing.iter().zip(found) {
-        added |= palette.is_some();
-        palettes[i] = palette;
-    }
-    added
 }
 
 /// Saves `store` under a new generation name, then the manifest naming it (the commit), then
