@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Converts published pretrained backbone weights into the timm-named safetensors files the Rust
-# loader reads (see scripts/convert_pretrained.py for what is converted and how it is checked).
+# loader reads (see docs/pretrained-conversion.md for what is converted and how it is checked).
 # Weights are converted on your machine and never committed; pretrained/ is git-ignored.
 #
 #   bash scripts/convert_pretrained.sh                 # writes pretrained/efficientnet_lite0.safetensors,

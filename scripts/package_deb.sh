@@ -22,7 +22,7 @@ fi
 out=${1:-dist}
 target=${CARGO_TARGET_DIR:-target}
 if [ "$profile" = release ]; then
-  cargo build --release -p arnet-app -p arnet-training --bins
+  cargo build --release -p arnet-app -p arnet-cli --bins
 else
   cargo build --workspace --all-targets
 fi

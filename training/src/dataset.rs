@@ -17,8 +17,8 @@ use arnet_model::preprocess::decode_rgb;
 /// The image extensions shared with the gallery index (one list for the whole project).
 pub use arnet_model::gallery::{IMAGE_EXTENSIONS, is_image_path, photo_stem_of_sketch};
 
-/// A data split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A data split (`--split` of `arnet eval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum SplitName {
     /// `trainA` / `trainB`.
     Train,

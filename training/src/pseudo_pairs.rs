@@ -72,8 +72,8 @@ pub struct PseudoOptions {
     pub weights: Option<PathBuf>,
     /// Where the sketches are written (`OUT/pseudo-sketches`).
     pub dir: PathBuf,
-    /// Device HED runs on (`cpu`, `wgpu`, `cuda`).
-    pub device: String,
+    /// Device HED runs on.
+    pub device: arnet_model::Backend,
     /// Threads.
     pub workers: usize,
 }
@@ -116,7 +116,7 @@ pub fn add(split: &mut Split, options: &PseudoOptions) -> anyhow::Result<SketchS
         return Ok(sources);
     }
     let sketcher =
-        pseudo_sketch::sketcher(options.method, options.weights.as_deref(), &options.device)?;
+        pseudo_sketch::sketcher(options.method, options.weights.as_deref(), options.device)?;
     sources.method = Some(sketcher.name());
     eprintln!(
         "pseudo-sketches: {} photos without a drawn sketch ({}, into {})",

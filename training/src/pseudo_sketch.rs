@@ -47,8 +47,8 @@ pub struct Options {
     pub method: Option<Method>,
     /// HED weights; `None`: [`DEFAULT_HED_WEIGHTS`].
     pub weights: Option<PathBuf>,
-    /// Compute device for HED (`cpu`, `wgpu`, `cuda`).
-    pub device: String,
+    /// Compute device for HED.
+    pub device: arnet_model::Backend,
     /// Threads for Canny (HED runs one photo at a time on its device).
     pub workers: usize,
     /// Show a progress bar on stderr (hidden anyway when stderr is not a terminal).
@@ -129,7 +129,7 @@ pub fn choose(
 pub fn sketcher(
     method: Option<Method>,
     weights: Option<&Path>,
-    device: &str,
+    device: arnet_model::Backend,
 ) -> anyhow::Result<PseudoSketcher> {
     let (method, hed_weights) = choose(method, weights)?;
     if method == Method::Traced {
@@ -137,7 +137,7 @@ pub fn sketcher(
     }
     Ok(match (method, hed_weights) {
         (Method::Hed, Some(path)) => {
-            let device = device.parse::<arnet_model::Backend>()?.device()?;
+            let device = device.device()?;
             let net = Hed::load(&path, &device)?;
             eprintln!("pseudo-sketch: HED ({})", path.display());
             PseudoSketcher::hed(net, device)
@@ -217,7 +217,7 @@ pub fn run(options: &Options) -> anyhow::Result<Summary> {
     if options.method == Some(Method::Traced) {
         return run_traced(options, photos);
     }
-    let sketcher = sketcher(options.method, options.weights.as_deref(), &options.device)?;
+    let sketcher = sketcher(options.method, options.weights.as_deref(), options.device)?;
 
     // Two photos with one stem would write one sketch: the second is skipped.
     let mut skipped = Vec::new();

@@ -146,13 +146,6 @@ fn prepare(split: &Split, size: usize, workers: usize) -> anyhow::Result<Prepare
     })
 }
 
-/// Says on stderr which tensors of a starting file are left out (timm's classifier).
-fn print_ignored_note(file: &WeightFile) {
-    if let Some(note) = file.ignored_note() {
-        eprintln!("note: {note}");
-    }
-}
-
 /// Builds the starting pair on `device` as the recipe says.
 fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
     let pair = match &recipe.init {
@@ -161,8 +154,7 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
             ArnetPair::init(&config, device)?
         }
         Init::Backbone(path) => {
-            let file = WeightFile::read(path)?;
-            print_ignored_note(&file);
+            let file = WeightFile::read_with_note(path)?;
             let sketch_dict = file.state_dict(EncoderRole::Sketch)?;
             let mut backbone = sketch_dict.infer_backbone(recipe.heads)?;
             let found = BackboneKind::of(&backbone);
@@ -215,8 +207,7 @@ fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
             pair
         }
         Init::Checkpoint(path) => {
-            let file = WeightFile::read(path)?;
-            print_ignored_note(&file);
+            let file = WeightFile::read_with_note(path)?;
             let pair = file.load_pair(recipe.heads, device)?;
             if pair.sketch.mstr.is_some() != recipe.mstr {
                 bail!(
@@ -333,7 +324,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
             method: options.pseudo_method,
             weights: options.pseudo_weights.clone(),
             dir: options.out.join("pseudo-sketches"),
-            device: options.backend.to_string(),
+            device: options.backend,
             workers: options.workers,
         },
     )?;

@@ -15,7 +15,7 @@
 //! per-channel scale of the residual branch) and ImageNet input normalisation; the config's
 //! [`VitConfig::layer_scale`], [`VitConfig::input_mean`] and [`VitConfig::input_std`] say so.
 //! Its position embedding is learned for a 37 x 37 grid (518 px); the converter
-//! (`scripts/convert_pretrained.py`) resamples it to the training grid with timm's own bicubic
+//! (`scripts/pretrained/dinov2.py`; docs/pretrained-conversion.md) resamples it to the training grid with timm's own bicubic
 //! resampling, so this module never resamples: a file's grid is the model's grid.
 //!
 //! # Input

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use arnet_model::Backend;
 use arnet_training::fine_tune::{self, FineTuneOptions};
 
+use crate::args::{all_cores, backend_parser};
+
 #[derive(clap::Args, Debug)]
 pub struct FineTuneArgs {
     /// Folder of photos to adapt the model to (searched recursively).
@@ -30,9 +32,9 @@ pub struct FineTuneArgs {
     /// Adam learning rate.
     #[arg(long = "lr", default_value_t = fine_tune::DEFAULT_LEARNING_RATE)]
     learning_rate: f64,
-    /// Compute device: cpu, wgpu or cuda.
-    #[arg(long, default_value = "cpu")]
-    device: String,
+    /// Compute device.
+    #[arg(long, default_value = "cpu", value_parser = backend_parser())]
+    device: Backend,
     /// Threads decoding and augmenting images (default: all cores).
     #[arg(long)]
     workers: Option<usize>,
@@ -50,10 +52,8 @@ pub fn run(args: FineTuneArgs) -> anyhow::Result<()> {
         epochs: args.epochs,
         batch_size: args.batch_size,
         learning_rate: args.learning_rate,
-        backend: args.device.parse::<Backend>()?,
-        workers: args
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        backend: args.device,
+        workers: args.workers.unwrap_or_else(all_cores),
         progress_lines: args.progress_lines,
     })?;
     eprintln!("{}", outcome.summary());

@@ -1,0 +1,86 @@
+//! `arnet`: the headless command line of ARNet Sketch.
+//!
+//! One file per command under [`commands`], each with its flags (`*Args`) and its `run`; the
+//! flags several commands share (weights, device, gallery store) are in [`args`]. The work
+//! itself is in the libraries: `arnet_model` (models, weights, the query path, the gallery
+//! store) and `arnet_training` (the trainer, evaluation, data tools).
+
+mod args;
+mod commands;
+mod index_progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use commands::{check, data, embed, eval, fine_tune, index, pseudo_sketch, search, synth, train};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "arnet",
+    version,
+    about = "ARNet fine-grained sketch-based image retrieval"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the L2-normalised embedding of each image as one JSON object per line.
+    Embed(embed::EmbedArgs),
+    /// Generate a synthetic Clothes-V1-style data set (garment photos and sketches).
+    Synth(synth::SynthArgs),
+    /// Check a data folder: counts per split and every problem found.
+    Check(check::CheckArgs),
+    /// Acc@1/5/10 of a sketch/photo pair on a split of a data folder.
+    Eval(eval::EvalArgs),
+    /// Rank the photos of a folder for each sketch.
+    Search(search::SearchArgs),
+    /// Embed every photo of a gallery folder into the cache the app uses.
+    Index(index::IndexArgs),
+    /// Train (or fine-tune) a sketch/photo pair on a data folder; writes OUT/best.safetensors.
+    Train(Box<train::TrainArgs>),
+    /// Draw a pseudo-sketch OUT/STEM_p1.png of every photo of a folder (HED or Canny edges).
+    PseudoSketch(pseudo_sketch::PseudoSketchArgs),
+    /// Adapt a model to a gallery of photos (what the app's "Fine-tune on this gallery"
+    /// runs); writes OUT/best.safetensors, and keeps the starting model when the held-out check
+    /// does not improve.
+    FineTune(fine_tune::FineTuneArgs),
+    /// Write a data set that can be had on this machine as a data folder.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+}
+
+fn main() -> ExitCode {
+    // Our crates' warnings (e.g. a gallery store that could not be saved) on stderr; other
+    // libraries stay quiet unless RUST_LOG asks for them.
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("off,arnet_model=warn,arnet_training=warn"),
+    )
+    .init();
+    arnet_model::allocator::tune_for_tensors();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Embed(args) => embed::run(args),
+        Command::Synth(args) => synth::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Search(args) => search::run(args),
+        Command::Train(args) => train::run(*args),
+        Command::Index(args) => index::run(args),
+        Command::PseudoSketch(args) => pseudo_sketch::run(args),
+        Command::Data(command) => data::run(command),
+        Command::FineTune(args) => fine_tune::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, naming the file (every library error carries its path).
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The one path of a query, shared by `arnet search` and the app: a [`Sketch`] (drawn strokes
+//! or an image) becomes the model's input, the sketch encoder embeds it ([`embed_sketch`]),
+//! and a [`Searcher`] (this machine's gallery index or the shared catalogue) ranks the photos,
+//! optionally re-ranked by a colour.
+//!
+//! Why one path: the CLI and the app used to do each of these steps in their own words, and
+//! a change to one (the raster size, the colour pool, the catalogue's paths) silently left the
+//! other behind. The steps are small; what matters is that both front ends call the same ones.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use image::RgbImage;
+
+use crate::colour::{ColourQuery, Palette};
+use crate::embed;
+use crate::encoder::ArnetEncoder;
+use crate::gallery::{
+    COLOUR_RERANK_POOL, CatalogueError, GalleryIndex, SharedCatalogue, rerank_paths,
+};
+use crate::preprocess::{ImageLoadError, decode_rgb, model_input};
+use crate::raster::{SKETCH_RASTER_SIZE, Stroke, rasterize};
+
+/// A sketch to search with.
+#[derive(Debug, Clone)]
+pub enum Sketch {
+    /// Strokes drawn on a canvas (coordinates in `0..1`), rasterised at
+    /// [`SKETCH_RASTER_SIZE`] like the training sketches.
+    Strokes(Vec<Stroke>),
+    /// A sketch image (decoded, transparency flattened on white).
+    Image(Arc<RgbImage>),
+}
+
+impl Sketch {
+    /// The sketch image file at `path`.
+    pub fn open(path: &Path) -> Result<Self, ImageLoadError> {
+        Ok(Self::Image(Arc::new(decode_rgb(path)?)))
+    }
+
+    /// The sketch as an image: the strokes rasterised, or the image itself.
+    pub fn raster(&self) -> RgbImage {
+        match self {
+            Self::Strokes(strokes) => rasterize(strokes, SKETCH_RASTER_SIZE),
+            Self::Image(image) => (**image).clone(),
+        }
+    }
+
+    /// The model input of an encoder that takes `size` x `size` images (see
+    /// [`crate::preprocess::model_input`]).
+    pub fn model_input(&self, size: usize) -> Vec<f32> {
+        model_input(&self.raster(), size)
+    }
+}
+
+/// The unit-length embedding of one sketch by the sketch encoder.
+pub fn embed_sketch(encoder: &ArnetEncoder, sketch: &Sketch, device: &Device) -> Vec<f32> {
+    let input = sketch.model_input(embed::input_size(encoder));
+    embed::embed_inputs(encoder, &[input], 1, device)
+        .pop()
+        .expect("one embedding per input")
+}
+
+/// One photo found for a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// The photo.
+    pub path: PathBuf,
+    /// Its cosine similarity to the sketch, or with a colour the combined score
+    /// ([`ColourQuery::rescore`]).
+    pub score: f32,
+    /// With a colour: how close the photo's garment colours are to it (0 to 1; 0 when the
+    /// photo's palette is unknown).
+    pub colour_match: Option<f32>,
+}
+
+/// Where the palettes of a shared catalogue's photos come from (the catalogue keeps none).
+#[derive(Debug)]
+pub enum CataloguePalettes {
+    /// From this machine's index of the same folder (the app indexes locally first).
+    Index(Arc<GalleryIndex>),
+    /// Read from each candidate photo when first needed, then remembered (`arnet search
+    /// --store`, which has no local index).
+    FromPhotos(HashMap<PathBuf, Option<Palette>>),
+}
+
+impl CataloguePalettes {
+    fn ensure(&mut self, photos: impl Iterator<Item = PathBuf>) {
+        if let Self::FromPhotos(known) = self {
+            for photo in photos {
+                known.entry(photo).or_insert_with_key(|path| {
+                    decode_rgb(path).ok().map(|image| Palette::of_photo(&image))
+                });
+            }
+        }
+    }
+
+    fn get(&self, photo: &Path) -> Option<&Palette> {
+        match self {
+            Self::Index(index) => index.palette_of(photo),
+            Self::FromPhotos(known) => known.get(photo)?.as_ref(),
+        }
+    }
+}
+
+/// The shared catalogue of one gallery folder, ready to search.
+#[derive(Debug)]
+pub struct CatalogueSearch {
+    /// The connected catalogue.
+    pub catalogue: SharedCatalogue,
+    /// The gallery folder its relative paths are under.
+    pub root: PathBuf,
+    /// Catalogues up to this many rows are searched exactly, larger ones through the graph.
+    pub exact_up_to: usize,
+    /// Candidates fetched for a colour re-ranking (at least the results wanted).
+    pub colour_pool: usize,
+    /// The candidates' palettes.
+    pub palettes: CataloguePalettes,
+}
+
+/// A gallery to search: this machine's index, or a shared catalogue.
+#[derive(Debug)]
+pub enum Searcher {
+    /// The local index (exact or through its HNSW graph).
+    Local(Arc<GalleryIndex>),
+    /// The shared PostgreSQL + pgvector catalogue (docs/shared-catalogue.md).
+    Shared(Box<CatalogueSearch>),
+}
+
+impl Searcher {
+    /// The `k` best photos for a sketch embedding, best first; with a colour, the shape's best
+    /// candidates re-ranked by shape plus colour (docs/colour.md), each with its colour match.
+    /// Only a shared catalogue can fail (the database stopped answering).
+    pub fn search(
+        &mut self,
+        query: &[f32],
+        k: usize,
+        colour: Option<&ColourQuery>,
+    ) -> Result<Vec<SearchHit>, CatalogueError> {
+        let hits: Vec<(PathBuf, f32)> = match self {
+            Self::Local(index) => index
+                .search(query, k, colour)
+                .into_iter()
+                .map(|hit| (index.photos[hit.index].clone(), hit.score))
+                .collect(),
+            Self::Shared(shared) => {
+                let wanted = match colour {
+                    Some(_) => k.max(shared.colour_pool),
+                    None => k,
+                };
+                let candidates: Vec<(PathBuf, f32)> = shared
+                    .catalogue
+                    .top_k(query, wanted, shared.exact_up_to)?
+                    .into_iter()
+                    .map(|(path, score)| (shared.root.join(path), score))
+                    .collect();
+                match colour {
+                    None => candidates,
+                    Some(colour) => {
+                        shared
+                            .palettes
+                            .ensure(candidates.iter().map(|(path, _)| path.clone()));
+                        let palettes = &shared.palettes;
+                        rerank_paths(candidates, k, colour, |photo| palettes.get(photo))
+                    }
+                }
+            }
+        };
+        // Every result's palette was read for the re-ranking: none is decoded again.
+        let palette_of = |photo: &Path| -> Option<Palette> {
+            match &*self {
+                Self::Local(index) => index.palette_of(photo).copied(),
+                Self::Shared(shared) => shared.palettes.get(photo).copied(),
+            }
+        };
+        Ok(hits
+            .into_iter()
+            .map(|(path, score)| SearchHit {
+                colour_match: colour.map(|colour| {
+                    palette_of(&path).map_or(0.0, |palette| palette.match_score(colour.rgb))
+                }),
+                path,
+                score,
+            })
+            .collect())
+    }
+
+    /// Photos that can be found.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Local(index) => index.len(),
+            Self::Shared(shared) => shared.catalogue.len(),
+        }
+    }
+
+    /// Whether no photo can be found.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl CatalogueSearch {
+    /// A catalogue searched like the app does: palettes from the local index of the same
+    /// folder, colour candidates as many as the local index re-ranks.
+    pub fn beside_index(
+        catalogue: SharedCatalogue,
+        index: Arc<GalleryIndex>,
+        exact_up_to: usize,
+    ) -> Self {
+        Self {
+            catalogue,
+            root: index.root.clone(),
+            exact_up_to,
+            colour_pool: COLOUR_RERANK_POOL,
+            palettes: CataloguePalettes::Index(index),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strokes_are_rasterised_at_the_sketch_raster_size_and_images_kept() {
+        let strokes = Sketch::Strokes(vec![Stroke::new(vec![[0.2, 0.2], [0.8, 0.8]], 0.02)]);
+        let raster = strokes.raster();
+        assert_eq!(
+            raster.dimensions(),
+            (SKETCH_RASTER_SIZE, SKETCH_RASTER_SIZE)
+        );
+        assert!(
+            raster.pixels().any(|p| p.0 != [255, 255, 255]),
+            "the line is drawn"
+        );
+        let image = RgbImage::from_pixel(7, 5, image::Rgb([10, 20, 30]));
+        let opened = Sketch::Image(Arc::new(image.clone()));
+        assert_eq!(opened.raster(), image);
+        assert_eq!(opened.model_input(4).len(), 3 * 4 * 4);
+    }
+}
