@@ -75,42 +75,8 @@ impl SketchApp {
         let finished = job.is_finished();
         for event in events {
             match (&mut self.fine_tune_status, event) {
-                (
-                    FineTuneStatus::Running {
-                        photos, sketches, ..
-                    },
-                    FineTuneEvent::Prepared {
-                        photos: p,
-                        sketches: s,
-                    },
-                ) => (*photos, *sketches) = (p, s),
-                (FineTuneStatus::Running { before, .. }, FineTuneEvent::Before(acc)) => {
-                    *before = Some(acc);
-                }
-                (
-                    FineTuneStatus::Running {
-                        epoch, step, loss, ..
-                    },
-                    FineTuneEvent::Step {
-                        epoch: e,
-                        epochs,
-                        step: s,
-                        steps,
-                        loss: l,
-                    },
-                ) => {
-                    (*epoch, *step, *loss) = ((e, epochs), (s, steps), Some(l));
-                }
-                (
-                    FineTuneStatus::Running { epoch, val, .. },
-                    FineTuneEvent::Epoch {
-                        epoch: e,
-                        epochs,
-                        val: v,
-                        ..
-                    },
-                ) => {
-                    (*epoch, *val) = ((e, epochs), Some(v));
+                (FineTuneStatus::Running { .. }, FineTuneEvent::Trainer(event)) => {
+                    self.fine_tune_status.follow(event);
                 }
                 (
                     _,

@@ -8,9 +8,13 @@
 //! The app runs exactly what a user types: `arnet fine-tune --gallery G --weights W --out RUN
 //! [--dataset D] --epochs N` (arnet_training::fine_tune has what it does: the training folder,
 //! traced sketches of the photos, the held-out check before and after, and the starting model
-//! kept when fine-tuning did not improve it). This module follows its stderr line by line.
+//! kept when fine-tuning did not improve it), with `--events json`: the trainer prints its
+//! progress as [`TrainingEvent`] JSON lines on stdout, the type both sides share, so the app
+//! never parses text meant for people. Its stderr is read only for the last error line.
 
 use std::io::{BufRead, BufReader};
+
+use arnet_model::events::TrainingEvent;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -37,49 +41,9 @@ pub struct FineTuneSpec {
 /// What the job reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FineTuneEvent {
-    /// The data folder is ready: photos and drawn sketches found.
-    Prepared {
-        /// Photos to train on.
-        photos: usize,
-        /// Drawn (saved) sketches among the training pairs.
-        sketches: usize,
-    },
-    /// The starting model's validation Acc@1 (percent).
-    Before(f64),
-    /// A training step finished.
-    Step {
-        /// 1-based epoch.
-        epoch: usize,
-        /// Epochs in all.
-        epochs: usize,
-        /// Steps done in this epoch.
-        step: usize,
-        /// Steps in this epoch.
-        steps: usize,
-        /// Mean loss so far in this epoch.
-        loss: f64,
-    },
-    /// An epoch finished.
-    Epoch {
-        /// 1-based epoch.
-        epoch: usize,
-        /// Epochs in all.
-        epochs: usize,
-        /// Mean training loss.
-        loss: f64,
-        /// Validation Acc@1, Acc@5, Acc@10 (percent).
-        val: [f64; 3],
-    },
-    /// The held-out check: Acc@1 before and after, and whether the starting model was kept
-    /// because fine-tuning did not improve it.
-    Outcome {
-        /// Held-out Acc@1 of the starting model.
-        before: f64,
-        /// Held-out Acc@1 of the best fine-tuned epoch.
-        after: f64,
-        /// The starting model was kept.
-        kept_start: bool,
-    },
+    /// What the trainer reported (data ready, the untrained check, steps, epochs, the
+    /// outcome).
+    Trainer(TrainingEvent),
     /// Training finished: the model to use and held-out Acc@1 before / after.
     Finished {
         /// The model `arnet fine-tune` wrote (the starting model's copy when `kept_start`).
@@ -148,20 +112,24 @@ impl FineTuneJob {
             .arg(&spec.weights)
             .arg("--out")
             .arg(&spec.run)
-            .args(["--epochs", &spec.epochs.to_string(), "--progress-lines"]);
+            .args(["--epochs", &spec.epochs.to_string(), "--events", "json"]);
         if let Some(dataset) = &spec.dataset {
             command.arg("--dataset").arg(dataset);
         }
         let mut child = command
             .args(&spec.extra_args)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", spec.arnet.display()))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (sender, messages) = channel();
-        std::thread::spawn(move || read_trainer_output(BufReader::new(stderr), &sender));
+        std::thread::spawn(move || {
+            let errors = std::thread::spawn(move || last_error_line(BufReader::new(stderr)));
+            read_trainer_events(BufReader::new(stdout), errors, &sender);
+        });
         Ok(Self {
             child,
             messages,
@@ -247,32 +215,43 @@ impl Drop for FineTuneJob {
     }
 }
 
-/// Turns the trainer's stderr into events; when it closes, says so with what the outcome needs.
-/// Error lines are kept for the message only: libraries print `error:` lines that are not
-/// failures (wgpu without `XDG_RUNTIME_DIR`), so success is the exit status.
-fn read_trainer_output(stderr: impl BufRead, sender: &Sender<Message>) {
-    let (mut before, mut after, mut kept_start, mut last_error) = (None, None, false, None);
-    for line in stderr.lines().map_while(Result::ok) {
-        let event = parse_line(&line);
+/// Turns the trainer's JSON lines into events; when its stdout closes, says so with what the
+/// outcome needs (the held-out Acc@1 before and after: the untrained check, then each new best
+/// epoch or weight average, then the fine-tune's own outcome; and stderr's last error line).
+fn read_trainer_events(
+    stdout: impl BufRead,
+    errors: std::thread::JoinHandle<Option<String>>,
+    sender: &Sender<Message>,
+) {
+    let (mut before, mut after, mut kept_start) = (None, None, false);
+    for line in stdout.lines().map_while(Result::ok) {
+        let Some(event) = TrainingEvent::parse(&line) else {
+            continue;
+        };
         match &event {
-            Some(FineTuneEvent::Before(acc)) => before = Some(*acc),
-            Some(FineTuneEvent::Epoch { val, .. }) if line.contains("best so far") => {
-                after = Some(val[0]);
+            TrainingEvent::Untrained { val } => before = Some(val[0]),
+            TrainingEvent::Epoch {
+                val, best: true, ..
             }
-            Some(FineTuneEvent::Outcome {
+            | TrainingEvent::WeightAverage {
+                val, best: true, ..
+            } => after = Some(val[0]),
+            TrainingEvent::Outcome {
                 before: b,
                 after: a,
                 kept_start: k,
-            }) => (before, after, kept_start) = (Some(*b), Some(*a), *k),
-            None if line.starts_with("error") => last_error = Some(line.clone()),
+                ..
+            } => (before, after, kept_start) = (Some(*b), Some(*a), *k),
             _ => {}
         }
-        if let Some(event) = event
-            && sender.send(Message::Event(event)).is_err()
+        if sender
+            .send(Message::Event(FineTuneEvent::Trainer(event)))
+            .is_err()
         {
             return;
         }
     }
+    let last_error = errors.join().ok().flatten();
     let _ = sender.send(Message::Eof {
         before,
         after,
@@ -281,63 +260,15 @@ fn read_trainer_output(stderr: impl BufRead, sender: &Sender<Message>) {
     });
 }
 
-/// One trainer line as an event: the `untrained:` line, a `progress:` step line
-/// (`--progress-lines`) or an epoch summary.
-pub fn parse_line(line: &str) -> Option<FineTuneEvent> {
-    let number_after = |key: &str| -> Option<f64> {
-        let rest = &line[line.find(key)? + key.len()..];
-        let token = rest.split_whitespace().next()?;
-        token.trim_end_matches([':', '%']).parse().ok()
-    };
-    let fraction_after = |key: &str| -> Option<(usize, usize)> {
-        let rest = &line[line.find(key)? + key.len()..];
-        let token = rest.split_whitespace().next()?.trim_end_matches(':');
-        let (a, b) = token.split_once('/')?;
-        Some((a.parse().ok()?, b.parse().ok()?))
-    };
-    if let Some(rest) = line.strip_prefix("fine-tune: ") {
-        if rest.starts_with("held-out Acc@1") {
-            return Some(FineTuneEvent::Outcome {
-                before: number_after("before ")?,
-                after: number_after("after ")?,
-                kept_start: rest.contains("kept the starting model"),
-            });
-        }
-        let mut numbers = rest
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|t| !t.is_empty());
-        let photos = numbers.next()?.parse().ok()?;
-        let sketches = numbers.next()?.parse().ok()?;
-        return Some(FineTuneEvent::Prepared { photos, sketches });
-    }
-    if line.starts_with("untrained:") {
-        return number_after("val Acc@1").map(FineTuneEvent::Before);
-    }
-    if line.starts_with("progress:") {
-        let (epoch, epochs) = fraction_after("epoch ")?;
-        let (step, steps) = fraction_after("step ")?;
-        return Some(FineTuneEvent::Step {
-            epoch,
-            epochs,
-            step,
-            steps,
-            loss: number_after("loss ")?,
-        });
-    }
-    if line.starts_with("epoch ") {
-        let (epoch, epochs) = fraction_after("epoch ")?;
-        return Some(FineTuneEvent::Epoch {
-            epoch,
-            epochs,
-            loss: number_after("loss ")?,
-            val: [
-                number_after("val Acc@1")?,
-                number_after("Acc@5")?,
-                number_after("Acc@10")?,
-            ],
-        });
-    }
-    None
+/// The trainer's last `error` line on stderr, kept for the message only: libraries print
+/// `error:` lines that are not failures (wgpu without `XDG_RUNTIME_DIR`), so success is the
+/// exit status.
+fn last_error_line(stderr: impl BufRead) -> Option<String> {
+    stderr
+        .lines()
+        .map_while(Result::ok)
+        .filter(|line| line.starts_with("error"))
+        .last()
 }
 
 /// The `arnet` executable: `ARNET_BIN`, else the one beside the app's own executable, else
@@ -368,10 +299,17 @@ pub fn arnet_executable() -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    /// A stand-in `arnet` (a shell script) that prints `lines`, writes OUT/best.safetensors
-    /// when `writes` and exits with `code`; returns the job's events until its outcome.
+    /// A stand-in `arnet` (a shell script) that prints `events` on stdout as the trainer's
+    /// JSON lines and `stderr` lines on stderr, writes OUT/best.safetensors when `writes` and
+    /// exits with `code`; returns the job's events until its outcome.
     #[cfg(unix)]
-    fn run_fake_trainer(name: &str, lines: &[&str], writes: bool, code: i32) -> Vec<FineTuneEvent> {
+    fn run_fake_trainer(
+        name: &str,
+        events: &[TrainingEvent],
+        stderr: &[&str],
+        writes: bool,
+        code: i32,
+    ) -> Vec<FineTuneEvent> {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("arnet-fake-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -380,7 +318,11 @@ mod tests {
         image::RgbImage::new(8, 8)
             .save(gallery.join("a.png"))
             .unwrap();
-        let echo: String = lines.iter().map(|l| format!("echo '{l}' >&2\n")).collect();
+        let mut echo: String = stderr.iter().map(|l| format!("echo '{l}' >&2\n")).collect();
+        echo.push_str("echo 'epoch 1/1: a line for people on stdout'\n");
+        for event in events {
+            echo.push_str(&format!("echo '{}'\n", event.to_line()));
+        }
         let write = if writes {
             "mkdir -p \"$out\" && touch \"$out/best.safetensors\"\n"
         } else {
@@ -415,89 +357,72 @@ mod tests {
         events
     }
 
+    fn epoch(acc1: f64, best: bool) -> TrainingEvent {
+        TrainingEvent::Epoch {
+            epoch: 1,
+            epochs: 2,
+            loss: Some(1.0),
+            val: [acc1, 60.0, 90.0],
+            best,
+        }
+    }
+
     /// Success is the trainer's exit status, not the absence of `error:` lines (wgpu prints
     /// one without XDG_RUNTIME_DIR even when all goes well).
     #[cfg(unix)]
     #[test]
     fn the_outcome_is_the_exit_status() {
+        let untrained = TrainingEvent::Untrained {
+            val: [10.0, 40.0, 50.0],
+        };
         let ok = run_fake_trainer(
             "ok",
-            &[
-                "error: XDG_RUNTIME_DIR is invalid or not set in the environment.",
-                "untrained: val Acc@1 10.00%  Acc@10 50.00%",
-                "epoch 1/1: loss 1.0  val Acc@1 20.00%  Acc@5 60.00%  Acc@10 90.00%  (1 s, 1.0 pairs/s)  best so far",
-            ],
+            &[untrained.clone(), epoch(20.0, true), epoch(15.0, false)],
+            &["error: XDG_RUNTIME_DIR is invalid or not set in the environment."],
             true,
             0,
+        );
+        assert!(
+            ok.contains(&FineTuneEvent::Trainer(untrained)),
+            "events pass through: {ok:?}"
         );
         assert!(
             matches!(ok.last(), Some(FineTuneEvent::Finished { before: Some(b), after: Some(a), .. }) if *b == 10.0 && *a == 20.0),
             "{ok:?}"
         );
-        let failed = run_fake_trainer("failed", &["error: DATA: no photos"], false, 1);
+        let failed = run_fake_trainer("failed", &[], &["error: DATA: no photos"], false, 1);
         assert_eq!(
             failed.last(),
             Some(&FineTuneEvent::Failed("error: DATA: no photos".into()))
         );
     }
 
+    /// With `--average-from` the best weights can be a weight average: its figure is the
+    /// "after" (the trainer's text said so in a line the app did not understand).
+    #[cfg(unix)]
     #[test]
-    fn trainer_lines_become_events() {
-        assert_eq!(
-            parse_line("untrained: val Acc@1 6.67%  Acc@10 70.00%"),
-            Some(FineTuneEvent::Before(6.67))
+    fn a_weight_average_that_validates_best_is_the_after_figure() {
+        let events = run_fake_trainer(
+            "average",
+            &[
+                TrainingEvent::Untrained {
+                    val: [10.0, 40.0, 50.0],
+                },
+                epoch(20.0, true),
+                TrainingEvent::WeightAverage {
+                    epoch: 2,
+                    from: 1,
+                    val: [25.0, 60.0, 90.0],
+                    best: true,
+                },
+            ],
+            &[],
+            true,
+            0,
         );
-        assert_eq!(
-            parse_line("progress: epoch 2/3 step 4/9 loss 1.2500"),
-            Some(FineTuneEvent::Step {
-                epoch: 2,
-                epochs: 3,
-                step: 4,
-                steps: 9,
-                loss: 1.25
-            })
-        );
-        assert_eq!(
-            parse_line(
-                "epoch 1/2: loss 23.2231  val Acc@1 6.67%  Acc@5 30.00%  Acc@10 73.33%  \
-                 (113 s, 2.4 pairs/s)  best so far"
-            ),
-            Some(FineTuneEvent::Epoch {
-                epoch: 1,
-                epochs: 2,
-                loss: 23.2231,
-                val: [6.67, 30.0, 73.33]
-            })
-        );
-        assert_eq!(parse_line("train: 300 sketches, 150 photos"), None);
-        assert_eq!(
-            parse_line("fine-tune: 200 photos, 3 drawn sketches"),
-            Some(FineTuneEvent::Prepared {
-                photos: 200,
-                sketches: 3
-            })
-        );
-        assert_eq!(
-            parse_line(
-                "fine-tune: held-out Acc@1 before 40.00% after 55.50%: the fine-tuned model is \
-                 run/best.safetensors"
-            ),
-            Some(FineTuneEvent::Outcome {
-                before: 40.0,
-                after: 55.5,
-                kept_start: false
-            })
-        );
-        assert_eq!(
-            parse_line(
-                "fine-tune: held-out Acc@1 before 40.00% after 38.00%: no better, kept the \
-                 starting model (run/best.safetensors is the starting model)"
-            ),
-            Some(FineTuneEvent::Outcome {
-                before: 40.0,
-                after: 38.0,
-                kept_start: true
-            })
+        assert!(
+            matches!(events.last(), Some(FineTuneEvent::Finished { after: Some(a), .. }) if *a == 25.0),
+            "{events:?}"
         );
     }
 }

@@ -1,6 +1,9 @@
 //! The ARNet Sketch desktop application (eframe/egui): draw a garment, see the ten closest
 //! photos of a folder update as you draw.
 //!
+//! Why one file past 500 lines: it is `SketchApp`'s state and layout; what changes it is in
+//! `app_actions.rs`, `app_events.rs` and `app_fine_tune.rs`.
+//!
 //! - [`sketch`]: strokes with undo / redo and the eraser;
 //! - [`worker`]: the model, queries, indexing and thumbnails, on background threads;
 //! - [`settings`]: what is remembered between runs;
@@ -42,6 +45,7 @@ pub mod shortcuts;
 pub mod sketch;
 pub mod sketch_file;
 pub mod status;
+pub mod thumbnails;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
@@ -69,7 +73,8 @@ use crate::panels::tools::{ToolSettings, Tools};
 use crate::settings::Settings;
 use crate::sketch::Sketch;
 pub use crate::status::{CatalogueStatus, GalleryStatus, ModelStatus};
-use crate::worker::{ImageLoader, Query, QueryResults, Request, Worker};
+use crate::thumbnails::ImageLoader;
+use crate::worker::{Query, QueryResults, Request, Worker};
 
 /// Height of the two tools rows above the canvas, in points.
 const TOOLS_ROW: f32 = 58.0;

@@ -167,3 +167,10 @@ pub fn warn_skipped(skipped: &[Skipped]) {
 pub fn all_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
+
+/// `--events FORMAT`: how a training run reports to a program that follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFormat {
+    /// One JSON object per line on stdout (`arnet_model::events::TrainingEvent`).
+    Json,
+}

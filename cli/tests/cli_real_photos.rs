@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use arnet_model::events::TrainingEvent;
 use arnet_model::{ArnetEncoderConfig, ArnetPair, Backend, VitConfig, weights};
 
 fn scratch(name: &str) -> PathBuf {
@@ -357,9 +358,10 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
         arnet(&args)
     };
 
-    // An ordinary run: a model is written and the last line reports the check.
+    // An ordinary run: a model is written and the last line reports the check; with
+    // --events json, stdout carries the run's events, one JSON object per line.
     let out = dir.join("run");
-    let run = fine_tune(&["--epochs", "2", "--lr", "1e-3"], &out);
+    let run = fine_tune(&["--epochs", "2", "--lr", "1e-3", "--events", "json"], &out);
     assert!(
         run.status.success(),
         "{}",
@@ -378,6 +380,52 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
         line.contains("the fine-tuned model is"),
         "the file is the fine-tuned model exactly when the line says so: {line}"
     );
+    let events: Vec<TrainingEvent> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|line| TrainingEvent::parse(line).unwrap_or_else(|| panic!("not an event: {line}")))
+        .collect();
+    assert_eq!(
+        events.first(),
+        Some(&TrainingEvent::Prepared {
+            photos: 20,
+            sketches: 0
+        })
+    );
+    assert!(matches!(events[1], TrainingEvent::Untrained { .. }));
+    let epochs: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            TrainingEvent::Epoch {
+                epoch, epochs, val, ..
+            } => Some((*epoch, *epochs, val[0])),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        epochs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        [(1, 2), (2, 2)]
+    );
+    let steps = events
+        .iter()
+        .filter(|e| matches!(e, TrainingEvent::Step { epoch: 2, .. }))
+        .count();
+    assert!(steps > 0, "a step event per step");
+    match events.last() {
+        Some(TrainingEvent::Outcome {
+            kept_start,
+            weights,
+            after,
+            ..
+        }) => {
+            assert_eq!(*kept_start, !changed);
+            assert_eq!(weights, &best);
+            assert!(
+                epochs.iter().any(|e| e.2 == *after),
+                "after is an epoch's Acc@1"
+            );
+        }
+        other => panic!("the last event is the outcome: {other:?}"),
+    }
     // The same --out again is refused (nothing overwritten).
     let again = fine_tune(&[], &out);
     assert!(!again.status.success());

@@ -13,6 +13,7 @@
 //! - [`pseudo_sketch`]: line drawings from photos (HED or Canny) for photos-only training;
 //! - [`embed`]: batch embedding of prepared images; [`query`]: the one path of a query
 //!   (sketch -> input -> embedding -> search), shared by the CLI and the app;
+//! - [`events`]: a training run's events as JSON lines (trainer -> app);
 //! - [`device`]: backend selection; [`allocator`]: malloc settings for tensor work.
 //!
 //! The model and its numbers are described in `docs/model.md`; parity with PyTorch/timm is
@@ -26,6 +27,7 @@ pub mod cpu_transformer;
 pub mod device;
 pub mod embed;
 pub mod encoder;
+pub mod events;
 mod flex_kernels;
 pub mod fsutil;
 pub mod gallery;

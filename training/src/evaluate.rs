@@ -26,6 +26,11 @@ pub struct Accuracy {
 }
 
 impl Accuracy {
+    /// `[Acc@1, Acc@5, Acc@10]`, as training events carry them.
+    pub fn top(&self) -> [f64; 3] {
+        [self.acc1, self.acc5, self.acc10]
+    }
+
     /// Acc@K from the 0-based rank of each sketch's true photo.
     pub fn from_ranks(ranks: &[usize], photos: usize) -> Self {
         let pct = |k: usize| {

@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use arnet_model::events::TrainingEvent;
 use arnet_model::weights::{WeightFile, save_pair};
 
 use crate::pseudo_pairs::PseudoSketches;
@@ -62,8 +63,10 @@ pub struct FineTuneOptions {
     pub backend: Backend,
     /// Threads decoding and augmenting images.
     pub workers: usize,
-    /// One `progress:` line per step on stderr (for the app).
+    /// One `progress:` line per step on stderr.
     pub progress_lines: bool,
+    /// The run's events as JSON lines on stdout (`arnet_model::events`; what the app reads).
+    pub events: bool,
 }
 
 /// The outcome.
@@ -122,6 +125,9 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
     let (photos, sketches) = prepare_data(&options.gallery, options.dataset.as_deref(), &data)
         .map_err(anyhow::Error::msg)?;
     eprintln!("fine-tune: {photos} photos, {sketches} drawn sketches");
+    if options.events {
+        TrainingEvent::Prepared { photos, sketches }.emit();
+    }
     let checks = write_check_split(&data, options.workers)?;
     if checks == 0 {
         anyhow::bail!(
@@ -147,6 +153,7 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
         eval_batch_size: 32,
         show_progress: true,
         progress_lines: options.progress_lines,
+        events: options.events,
         pseudo_method: Some(Method::Traced),
         pseudo_weights: None,
     })?;
@@ -163,12 +170,22 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
         let mut pair = start.load_pair(None, &device)?;
         save_pair(&mut pair, &weights)?;
     }
-    Ok(FineTuneOutcome {
+    let outcome = FineTuneOutcome {
         weights,
         before: before.acc1,
         after: best.val.acc1,
         improved,
-    })
+    };
+    if options.events {
+        TrainingEvent::Outcome {
+            before: outcome.before,
+            after: outcome.after,
+            kept_start: !outcome.improved,
+            weights: outcome.weights.clone(),
+        }
+        .emit();
+    }
+    Ok(outcome)
 }
 
 /// Seed of the check's traced sketches: another hand than the training sketches' (seed 0).

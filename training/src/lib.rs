@@ -29,6 +29,7 @@ pub mod pseudo_pairs;
 pub mod pseudo_sketch;
 pub mod recipe;
 pub mod rng;
+mod run_setup;
 pub mod silhouette;
 pub mod step;
 pub mod synth;

@@ -1,6 +1,8 @@
 //! "Fine-tune on this gallery": start, progress (epoch, step, loss, validation Acc@K),
 //! Cancel, and the outcome. The job itself is [`crate::fine_tune`].
 
+use arnet_model::events::TrainingEvent;
+
 use super::Action;
 
 /// Where a fine-tune stands, as the panel shows it.
@@ -45,6 +47,43 @@ impl FineTuneStatus {
     /// Whether a job is running.
     pub fn is_running(&self) -> bool {
         matches!(self, Self::Running { .. })
+    }
+
+    /// Takes in what the trainer reported while running (nothing changes otherwise).
+    pub fn follow(&mut self, event: TrainingEvent) {
+        let Self::Running {
+            photos,
+            sketches,
+            epoch,
+            step,
+            loss,
+            before,
+            val,
+        } = self
+        else {
+            return;
+        };
+        match event {
+            TrainingEvent::Prepared {
+                photos: p,
+                sketches: s,
+            } => (*photos, *sketches) = (p, s),
+            TrainingEvent::Untrained { val: v } => *before = Some(v[0]),
+            TrainingEvent::Step {
+                epoch: e,
+                epochs,
+                step: s,
+                steps,
+                loss: l,
+            } => (*epoch, *step, *loss) = ((e, epochs), (s, steps), l),
+            TrainingEvent::Epoch {
+                epoch: e,
+                epochs,
+                val: v,
+                ..
+            } => (*epoch, *val) = ((e, epochs), Some(v)),
+            TrainingEvent::WeightAverage { .. } | TrainingEvent::Outcome { .. } => {}
+        }
     }
 }
 

@@ -5,7 +5,8 @@ use egui::{Sense, Vec2};
 
 use super::Action;
 use crate::settings::RESULT_COUNTS;
-use crate::worker::{ImageLoader, QueryResults};
+use crate::thumbnails::ImageLoader;
+use crate::worker::QueryResults;
 
 /// Side of the square a result thumbnail is fitted into, in points.
 pub const THUMBNAIL: f32 = 128.0;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use egui::Vec2;
 
 use super::Action;
-use crate::worker::ImageLoader;
+use crate::thumbnails::ImageLoader;
 
 /// The selected result and the dataset folder typed for training pairs.
 #[derive(Debug, Default)]

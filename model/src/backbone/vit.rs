@@ -1,5 +1,8 @@
 //! Vision Transformer backbone with timm's structure and parameter names.
 //!
+//! Why one file past 500 lines: it is one network (configuration, blocks, forward pass, timm's
+//! names), meant to be read top to bottom beside timm's `vision_transformer.py`.
+//!
 //! Field names mirror timm's `VisionTransformer` (`patch_embed.proj`, `cls_token`, `pos_embed`,
 //! `blocks.N.{norm1,attn.qkv,attn.proj,norm2,mlp.fc1,mlp.fc2}`, `norm`) so that loading a
 //! checkpoint is a walk over the same names (see [`crate::weights`]), not a renaming exercise.

@@ -1,5 +1,9 @@
 //! The gallery index: every photo of a folder embedded by the photo encoder, kept on disk.
 //!
+//! Why one file past 500 lines: building the index ([`index_gallery`]) and the index it returns
+//! ([`GalleryIndex`]) are one idea; the store, manifest, files, pipeline, colours and the shared
+//! catalogue are submodules, and the unit tests are here.
+//!
 //! Shared by the app and `arnet index`, so both use (and fill) the same store.
 //!
 //! # Store and invalidation
@@ -145,15 +149,21 @@ impl GalleryIndex {
             Search::Exact(matrix) => matrix.top_k(query, k),
             Search::Approximate {
                 store, position_of, ..
-            } => store
-                .search(query, k)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(id, score)| {
-                    let index = *position_of.get(&id)?;
-                    Some(Hit { index, score })
-                })
-                .collect(),
+            } => {
+                // Vectors no photo names (a removal that failed, see `index_gallery`) are
+                // fetched and dropped, so they cost no result.
+                let stale = store.len().saturating_sub(position_of.len());
+                store
+                    .search(query, k + stale)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|(id, score)| {
+                        let index = *position_of.get(&id)?;
+                        Some(Hit { index, score })
+                    })
+                    .take(k)
+                    .collect()
+            }
         }
     }
 
@@ -250,7 +260,8 @@ impl GalleryIndex {
 }
 
 /// Exact search (vectors read into memory) up to `exact_up_to` photos, else the store's graph.
-/// `None` when a vector is missing from the store.
+/// `None` when a photo's vector is missing from the store. Vectors no photo names are
+/// tolerated (a failed removal leaves one; the graph's results skip them).
 fn search_for(store: VectorStore, ids: &[u64], exact_up_to: usize) -> Option<Search> {
     if ids.len() <= exact_up_to {
         let mut matrix = EmbeddingMatrix::new(store.dim());
@@ -259,7 +270,7 @@ fn search_for(store: VectorStore, ids: &[u64], exact_up_to: usize) -> Option<Sea
         }
         Some(Search::Exact(matrix))
     } else {
-        if store.len() != ids.len() {
+        if !ids.iter().all(|&id| store.contains(id)) {
             return None;
         }
         let position_of = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
@@ -520,10 +531,13 @@ pub fn index_gallery(
             Some((path, id))
         })
         .unzip();
-    let search = match search_for(store, &kept, settings.exact_up_to) {
-        Some(search) => search,
-        None => Search::Exact(EmbeddingMatrix::new(dim)),
-    };
+    // Every kept id was just added or found in the store, so this holds; were it ever not,
+    // an index that lists photos but finds none would be a silent failure: say it instead.
+    let search = search_for(store, &kept, settings.exact_up_to).ok_or_else(|| {
+        store_error(std::io::Error::other(
+            "a photo's vector is missing from the store; delete the folder to rebuild it",
+        ))
+    })?;
     Ok(GalleryIndex {
         root: gallery.to_path_buf(),
         photos,
@@ -584,4 +598,46 @@ fn commit(
     // The single-file cache of earlier versions, beside the store folder.
     let _ = std::fs::remove_file(dir.with_extension("idx"));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_of(ids: &[u64]) -> VectorStore {
+        let mut store = VectorStore::new(2, Storage::F32).unwrap();
+        for &id in ids {
+            let angle = id as f32;
+            store.add(id, &[angle.cos(), angle.sin()]).unwrap();
+        }
+        store
+    }
+
+    /// A vector left behind by a failed removal must not empty the index: before, the graph
+    /// search refused a store with more vectors than photos, and the gallery listed its photos
+    /// but every search found nothing.
+    #[test]
+    fn a_stale_vector_in_the_store_costs_no_result() {
+        let search = search_for(store_of(&[0, 1, 2]), &[0, 2], 0).expect("searchable");
+        let index = GalleryIndex {
+            root: PathBuf::from("g"),
+            photos: vec![PathBuf::from("g/a.png"), PathBuf::from("g/c.png")],
+            skipped: Vec::new(),
+            cached: 2,
+            palettes: vec![None, None],
+            search,
+        };
+        assert!(index.is_approximate());
+        // The stale vector (id 1) is the nearest to this query; the two photos still come.
+        let hits = index.top_k(&[1.0f32.cos(), 1.0f32.sin()], 2);
+        let mut found: Vec<usize> = hits.iter().map(|hit| hit.index).collect();
+        found.sort_unstable();
+        assert_eq!(found, [0, 1]);
+    }
+
+    #[test]
+    fn a_missing_vector_is_not_searchable() {
+        assert!(search_for(store_of(&[0, 1]), &[0, 1, 2], 10).is_none());
+        assert!(search_for(store_of(&[0, 1]), &[0, 1, 2], 0).is_none());
+    }
 }
