@@ -28,25 +28,23 @@ use arnet_training::step::{LossSums, adam_config, train_step};
 /// A recipe for one case: the demo recipes' backbones, sizes and batch sizes; from scratch,
 /// without the patch norm (timm's ViTs have none), ARNet-Basic with dual views.
 fn recipe(case: &str) -> Option<Recipe> {
-    let mut recipe = Recipe {
-        patch_norm: false,
-        learning_rate: 1e-4,
-        ..Recipe::default()
-    };
+    let mut recipe = Recipe::default();
+    recipe.model.patch_norm = false;
+    recipe.optimiser.learning_rate = 1e-4;
     match case {
         "vit_ti_224" => {
-            recipe.preset = Preset::VitTi;
-            recipe.batch_size = 8;
+            recipe.model.preset = Preset::VitTi;
+            recipe.optimiser.batch_size = 8;
         }
         "efficientnet_lite0_160" => {
-            recipe.backbone = Some(BackboneKind::EfficientnetLite0);
-            recipe.image_size = Some(160);
-            recipe.batch_size = 32;
+            recipe.model.backbone = Some(BackboneKind::EfficientnetLite0);
+            recipe.model.image_size = Some(160);
+            recipe.optimiser.batch_size = 32;
         }
         "dinov2_s14_112" => {
-            recipe.backbone = Some(BackboneKind::Dinov2S14);
-            recipe.image_size = Some(112);
-            recipe.batch_size = 32;
+            recipe.model.backbone = Some(BackboneKind::Dinov2S14);
+            recipe.model.image_size = Some(112);
+            recipe.optimiser.batch_size = 32;
         }
         _ => return None,
     }
@@ -73,9 +71,9 @@ fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
     assign_stable_ids(&mut pair);
     let size = config.backbone.image_size();
     let mut optimizer = PinnedAdam::init(&adam_config(recipe));
-    let values = recipe.batch_size * 3 * size * size;
+    let values = recipe.optimiser.batch_size * 3 * size * size;
     let batch = Batch {
-        len: recipe.batch_size,
+        len: recipe.optimiser.batch_size,
         sketches: pixels(values, 1),
         sketches_augmented: pixels(values, 2),
         photos: pixels(values, 3),
@@ -88,7 +86,7 @@ fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
         pair = train_step(
             pair,
             &mut optimizer,
-            recipe.learning_rate,
+            recipe.optimiser.learning_rate,
             &batch,
             recipe,
             size,
@@ -103,9 +101,9 @@ fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
     println!(
         "{}",
         serde_json::json!({
-            "impl": "burn", "backend": "flex", "case": case, "batch": recipe.batch_size,
+            "impl": "burn", "backend": "flex", "case": case, "batch": recipe.optimiser.batch_size,
             "image_size": size, "steps": steps, "median_s_per_step": per_step,
-            "pairs_per_s": recipe.batch_size as f64 / per_step,
+            "pairs_per_s": recipe.optimiser.batch_size as f64 / per_step,
             "mean_loss": sums.total / sums.steps as f64,
         })
     );

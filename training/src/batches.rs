@@ -143,10 +143,10 @@ pub fn make_batch(
     let augmented = recipe.uses_augmented_views();
     let a1 = A1Options {
         resize: (size * 268).div_ceil(224),
-        fill: recipe.fill,
+        fill: recipe.optimiser.fill,
         ..A1Options::default()
     };
-    let view = |image: &RgbImage, rng: &mut Rng| match recipe.augmented_view {
+    let view = |image: &RgbImage, rng: &mut Rng| match recipe.optimiser.augmented_view {
         AugmentedView::A1 => view_a1(image, size, &a1, rng),
         AugmentedView::A2 => view_a2(image, size, rng),
     };

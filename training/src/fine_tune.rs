@@ -31,7 +31,7 @@ use arnet_model::weights::{WeightFile, save_pair};
 
 use crate::pseudo_pairs::PseudoSketches;
 use crate::pseudo_sketch::Method;
-use crate::recipe::{Init, Recipe};
+use crate::recipe::{Init, OptimiserRecipe, Recipe};
 use crate::train::{TrainOptions, train};
 use arnet_model::Backend;
 
@@ -137,8 +137,11 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
     }
     let recipe = Recipe {
         init: Init::Checkpoint(options.weights.clone()),
-        batch_size: options.batch_size,
-        learning_rate: options.learning_rate,
+        optimiser: OptimiserRecipe {
+            batch_size: options.batch_size,
+            learning_rate: options.learning_rate,
+            ..OptimiserRecipe::default()
+        },
         pseudo_sketches: PseudoSketches::Auto,
         ..Recipe::default()
     };

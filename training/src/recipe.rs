@@ -126,10 +126,11 @@ impl LrSchedule {
 }
 
 /// Where the weights start from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Init {
     /// Random initialisation (seeded).
+    #[default]
     Scratch,
     /// A timm ViT weight file for both backbones (the paper starts from ImageNet weights);
     /// heads and MSTR start random. The backbone shape comes from the file.
@@ -138,70 +139,125 @@ pub enum Init {
     Checkpoint(PathBuf),
 }
 
-/// Every choice that changes a run's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recipe {
-    /// The backbone architecture; `None`: a ViT, or whatever `--init-backbone`'s file holds.
+/// The network: its backbone, size and MSTR (`arnet train`'s model flags).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+pub struct ModelRecipe {
+    /// Backbone architecture (default: a ViT, or the one --init-backbone's file holds).
+    #[arg(long, value_enum)]
     #[serde(default)]
     pub backbone: Option<BackboneKind>,
-    /// ViT size.
+    /// ViT size (`demo`: the small model bundled with the app).
+    #[arg(long, value_enum, default_value = "vit-b")]
     pub preset: Preset,
-    /// Overrides of the preset's backbone (for small experiments and tests).
+    /// Input side in pixels (overrides the preset).
+    #[arg(long)]
     pub image_size: Option<usize>,
-    /// See [`Recipe::image_size`].
+    /// Patch side in pixels (overrides the preset).
+    #[arg(long)]
     pub patch_size: Option<usize>,
-    /// See [`Recipe::image_size`]; the MLP width follows as 4x.
+    /// Token width (overrides the preset; the MLP is 4x).
+    #[arg(long)]
     pub embed_dim: Option<usize>,
-    /// See [`Recipe::image_size`].
+    /// Transformer blocks (overrides the preset).
+    #[arg(long)]
     pub depth: Option<usize>,
-    /// See [`Recipe::image_size`].
+    /// Attention heads (overrides the preset or the --init-backbone file's default).
+    #[arg(long)]
     pub heads: Option<usize>,
-    /// Full model: MSTR in both encoders and the recycling loss (Eq. 6).
+    /// Full model: MSTR and the recycling loss (Eq. 6). Without it: Basic (Eq. 5).
+    #[arg(long)]
     pub mstr: bool,
-    /// MSTR window sides (default: 1, 2, 7 on ViT's 14 x 14 grid; on other grids 1, the
-    /// smallest divisor above 1, and the grid side).
+    /// MSTR window sides, comma-separated (default 1,2,7 on a 14 x 14 grid; on other grids 1,
+    /// the smallest divisor above 1, and the grid side).
+    #[arg(long, value_delimiter = ',')]
     pub mstr_windows: Option<Vec<usize>>,
     /// Feed-forward width of MSTR's layers (paper: 2048).
+    #[arg(long, default_value_t = 2048)]
     pub mstr_feedforward: usize,
-    /// Objective.
+    /// From scratch, put a BatchNorm over the patch tokens (default true: without it a ViT
+    /// trained from scratch collapses to one embedding; `false` gives timm's plain ViT).
+    /// Ignored with --init-backbone / --init, whose files define the backbone.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    #[serde(default = "default_patch_norm")]
+    pub patch_norm: bool,
+}
+
+/// What is optimised and how: the objective, the views, the optimiser and its schedule
+/// (`arnet train`'s optimisation flags).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+pub struct OptimiserRecipe {
+    /// Objective: arnet (the paper) or triplet (baseline).
+    #[arg(long, value_enum, default_value = "arnet")]
     pub objective: Objective,
-    /// Single or dual views.
+    /// dual: anchor + augmented view (the paper); single: anchor only.
+    #[arg(long, value_enum, default_value = "dual")]
     pub views: Views,
-    /// The augmented view.
+    /// The augmented view: a1 (the paper's best) or a2 (MoCo-style).
+    #[arg(long, value_enum, default_value = "a1")]
     pub augmented_view: AugmentedView,
-    /// Corner fill of A1's rotation.
+    /// Corner fill of the rotation: white, or black (the authors' code).
+    #[arg(long, value_enum, default_value = "white")]
     pub fill: RotationFill,
     /// Sketch/photo pairs per step (paper: 16).
+    #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
-    /// Adam learning rate (paper: 6e-6, for an ImageNet-pretrained start).
+    /// Adam learning rate (the paper's 6e-6 is for an ImageNet-pretrained start; from
+    /// scratch use ~3e-4).
+    #[arg(long = "lr", default_value_t = 6e-6)]
     pub learning_rate: f64,
-    /// How the learning rate moves over the epochs (older recipes: constant).
+    /// How the learning rate moves: constant (the paper), or cosine (from --lr down to zero
+    /// over --epochs; resume with the same --epochs).
+    #[arg(long, value_enum, default_value = "constant")]
     #[serde(default)]
     pub lr_schedule: LrSchedule,
-    /// Average the weights after each epoch from this one (1-based) on, and keep the average
-    /// when it validates better (`crate::averaging`); `None`: no averaging (older recipes).
+    /// Average the weights of every epoch from this one (1-based) to the last (stochastic
+    /// weight averaging); after each such epoch the average is validated like the epoch's own
+    /// weights, and best.safetensors is whichever validates better.
+    #[arg(long, value_name = "EPOCH")]
     #[serde(default)]
     pub average_from: Option<usize>,
     /// L2 weight decay added to the gradient (paper: 1e-4; Adam, not AdamW).
+    #[arg(long, default_value_t = 1e-4)]
     pub weight_decay: f64,
     /// InfoNCE temperature (paper: 0.07).
+    #[arg(long, default_value_t = 0.07)]
     pub temperature: f64,
     /// Margin of the triplet baseline.
+    #[arg(long, default_value_t = 0.2)]
     pub triplet_margin: f64,
-    /// Seed of initialisation, shuffling, augmentation, dropout and the validation carve.
-    pub seed: u64,
-    /// Share of training photos held out for validation when the folder has no `valA/valB`.
-    pub val_fraction: f32,
-    /// Starting weights.
-    pub init: Init,
-    /// From scratch: BatchNorm over the patch tokens (see `arnet_model::patch_norm`); without
-    /// it a ViT trained from scratch collapses. Ignored when the backbone comes from a file.
-    #[serde(default = "default_patch_norm")]
-    pub patch_norm: bool,
-    /// Mixed precision (bf16 forward) or f32.
+    /// Float type of the encoders' forward pass: f32, or bf16 for mixed precision (weights,
+    /// gradients, Adam and the losses stay f32). For CUDA GPUs; the device must compute in bf16.
+    #[arg(long, value_enum, default_value = "f32")]
     #[serde(default)]
     pub precision: Precision,
-    /// Which training photos get pseudo-sketches made from them (`crate::pseudo_pairs`).
+}
+
+/// Every choice that changes a run's result: `arnet train`'s flags, parsed into this directly
+/// (`#[command(flatten)]`), and `OUT/recipe.json` (one flat object: the nested parts are
+/// flattened, so files written before the nesting read unchanged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+pub struct Recipe {
+    /// The network.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub model: ModelRecipe,
+    /// What is optimised and how.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub optimiser: OptimiserRecipe,
+    /// Seed of initialisation, order, augmentation, dropout and the validation carve.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Share of train photos held out for validation when there is no valA/ valB/.
+    #[arg(long, default_value_t = 0.1)]
+    pub val_fraction: f32,
+    /// Starting weights (from `--init-backbone` / `--init`, which name a file each).
+    #[arg(skip)]
+    pub init: Init,
+    /// Training photos that get a pseudo-sketch drawn from the photo: auto (those without a
+    /// drawn sketch, so a folder of photos alone trains), off, or only (every photo; drawn
+    /// sketches left out). Written to OUT/pseudo-sketches/ and reused on --resume.
+    #[arg(long, value_enum, default_value = "auto")]
     #[serde(default)]
     pub pseudo_sketches: PseudoSketches,
 }
@@ -210,8 +266,8 @@ fn default_patch_norm() -> bool {
     true
 }
 
-impl Default for Recipe {
-    /// The paper's recipe (ViT-B/16, Basic objective, A0 + A1, batch 16, Adam 6e-6, L2 1e-4).
+impl Default for ModelRecipe {
+    /// The paper's network: ViT-B/16, Basic (no MSTR), the patch norm from scratch.
     fn default() -> Self {
         Self {
             backbone: None,
@@ -224,6 +280,15 @@ impl Default for Recipe {
             mstr: false,
             mstr_windows: None,
             mstr_feedforward: 2048,
+            patch_norm: true,
+        }
+    }
+}
+
+impl Default for OptimiserRecipe {
+    /// The paper's optimisation: Basic objective, A0 + A1, batch 16, Adam 6e-6, L2 1e-4.
+    fn default() -> Self {
+        Self {
             objective: Objective::Arnet,
             views: Views::Dual,
             augmented_view: AugmentedView::A1,
@@ -235,11 +300,20 @@ impl Default for Recipe {
             weight_decay: 1e-4,
             temperature: 0.07,
             triplet_margin: 0.2,
+            precision: Precision::F32,
+        }
+    }
+}
+
+impl Default for Recipe {
+    /// The paper's recipe (ViT-B/16, Basic objective, A0 + A1, batch 16, Adam 6e-6, L2 1e-4).
+    fn default() -> Self {
+        Self {
+            model: ModelRecipe::default(),
+            optimiser: OptimiserRecipe::default(),
             seed: 0,
             val_fraction: 0.1,
             init: Init::Scratch,
-            patch_norm: true,
-            precision: Precision::F32,
             pseudo_sketches: PseudoSketches::Auto,
         }
     }
@@ -248,58 +322,59 @@ impl Default for Recipe {
 impl Recipe {
     /// The backbone built from scratch: the architecture, its preset and the overrides.
     pub fn backbone(&self) -> BackboneConfig {
-        match self.backbone.unwrap_or(BackboneKind::Vit) {
+        match self.model.backbone.unwrap_or(BackboneKind::Vit) {
             BackboneKind::Vit => self.vit().into(),
             BackboneKind::EfficientnetLite0 => {
-                EfficientNetConfig::lite0(self.image_size.unwrap_or(224)).into()
+                EfficientNetConfig::lite0(self.model.image_size.unwrap_or(224)).into()
             }
             BackboneKind::Dinov2S14 => {
-                VitConfig::dinov2_small_patch14(self.image_size.unwrap_or(224)).into()
+                VitConfig::dinov2_small_patch14(self.model.image_size.unwrap_or(224)).into()
             }
         }
     }
 
     /// The ViT: the preset with the overrides applied.
     pub fn vit(&self) -> VitConfig {
-        let mut config = match self.preset {
+        let mut config = match self.model.preset {
             Preset::VitTi => VitConfig::vit_tiny_patch16_224(),
             Preset::VitS => VitConfig::vit_small_patch16_224(),
             Preset::VitB => VitConfig::vit_base_patch16_224(),
             Preset::Demo => VitConfig::custom(224, 32, 192, 4, 3),
         };
-        if let Some(size) = self.image_size {
+        if let Some(size) = self.model.image_size {
             config.image_size = size;
         }
-        if let Some(patch) = self.patch_size {
+        if let Some(patch) = self.model.patch_size {
             config.patch_size = patch;
         }
-        if let Some(dim) = self.embed_dim {
+        if let Some(dim) = self.model.embed_dim {
             config.embed_dim = dim;
             config.mlp_hidden_dim = 4 * dim;
         }
-        if let Some(depth) = self.depth {
+        if let Some(depth) = self.model.depth {
             config.depth = depth;
         }
-        if let Some(heads) = self.heads {
+        if let Some(heads) = self.model.heads {
             config.num_heads = heads;
         }
-        config.patch_norm = self.patch_norm;
+        config.patch_norm = self.model.patch_norm;
         config
     }
 
     /// The MSTR configuration for `backbone` (when [`Recipe::mstr`] is set).
     pub fn mstr_config(&self, backbone: &BackboneConfig) -> Option<MstrConfig> {
-        if !self.mstr {
+        if !self.model.mstr {
             return None;
         }
         let grid = backbone.grid_size();
         let windows = self
+            .model
             .mstr_windows
             .clone()
             .unwrap_or_else(|| default_windows(grid));
         let mut config = MstrConfig::new()
             .with_window_sizes(windows)
-            .with_feedforward_dim(self.mstr_feedforward);
+            .with_feedforward_dim(self.model.mstr_feedforward);
         // The paper's 8 heads and Dim = 16 channel groups, unless the width does not divide
         // by them: then the ViT's head count (a divisor by construction), or 1.
         let fallback = backbone.vit().map_or(1, |vit| vit.num_heads);
@@ -323,13 +398,13 @@ impl Recipe {
 
     /// Checks combinations that cannot work, before any data is read.
     pub fn validate(&self) -> Result<(), String> {
-        if self.batch_size < 2 {
+        if self.optimiser.batch_size < 2 {
             return Err(format!(
                 "--batch-size must be at least 2 (InfoNCE needs negatives), got {}",
-                self.batch_size
+                self.optimiser.batch_size
             ));
         }
-        if self.objective == Objective::Triplet && self.mstr {
+        if self.optimiser.objective == Objective::Triplet && self.model.mstr {
             return Err("--objective triplet is a baseline without MSTR; drop --mstr".into());
         }
         if !(0.0..0.9).contains(&self.val_fraction) {
@@ -338,10 +413,13 @@ impl Recipe {
                 self.val_fraction
             ));
         }
-        if self.learning_rate <= 0.0 || !self.learning_rate.is_finite() {
-            return Err(format!("--lr must be positive, got {}", self.learning_rate));
+        if self.optimiser.learning_rate <= 0.0 || !self.optimiser.learning_rate.is_finite() {
+            return Err(format!(
+                "--lr must be positive, got {}",
+                self.optimiser.learning_rate
+            ));
         }
-        if self.average_from == Some(0) {
+        if self.optimiser.average_from == Some(0) {
             return Err("--average-from counts epochs from 1 (the first epoch's weights)".into());
         }
         Ok(())
@@ -349,7 +427,7 @@ impl Recipe {
 
     /// Whether a training step encodes the augmented copies.
     pub fn uses_augmented_views(&self) -> bool {
-        self.objective == Objective::Arnet && self.views == Views::Dual
+        self.optimiser.objective == Objective::Arnet && self.optimiser.views == Views::Dual
     }
 }
 
@@ -384,17 +462,27 @@ mod tests {
                 .into()
         );
         let plain = Recipe {
-            patch_norm: false,
+            model: ModelRecipe {
+                patch_norm: false,
+                ..ModelRecipe::default()
+            },
             ..Recipe::default()
         };
         assert_eq!(plain.backbone(), VitConfig::vit_base_patch16_224().into());
         assert_eq!(
-            (recipe.batch_size, recipe.learning_rate, recipe.weight_decay),
+            (
+                recipe.optimiser.batch_size,
+                recipe.optimiser.learning_rate,
+                recipe.optimiser.weight_decay
+            ),
             (16, 6e-6, 1e-4)
         );
-        assert_eq!(recipe.temperature, 0.07);
+        assert_eq!(recipe.optimiser.temperature, 0.07);
         let full = Recipe {
-            mstr: true,
+            model: ModelRecipe {
+                mstr: true,
+                ..ModelRecipe::default()
+            },
             ..Recipe::default()
         };
         let mstr = full.mstr_config(&full.backbone()).unwrap();
@@ -428,20 +516,66 @@ mod tests {
         let mut saved = serde_json::to_value(Recipe::default()).unwrap();
         saved.as_object_mut().unwrap().remove("lr_schedule");
         let recipe: Recipe = serde_json::from_value(saved).unwrap();
-        assert_eq!(recipe.lr_schedule, LrSchedule::Constant);
+        assert_eq!(recipe.optimiser.lr_schedule, LrSchedule::Constant);
     }
 
     #[test]
     fn averaging_counts_epochs_from_one_and_older_recipes_do_not_average() {
         let zero = Recipe {
-            average_from: Some(0),
+            optimiser: OptimiserRecipe {
+                average_from: Some(0),
+                ..OptimiserRecipe::default()
+            },
             ..Recipe::default()
         };
         assert!(zero.validate().unwrap_err().contains("--average-from"));
         let mut saved = serde_json::to_value(Recipe::default()).unwrap();
         saved.as_object_mut().unwrap().remove("average_from");
         let recipe: Recipe = serde_json::from_value(saved).unwrap();
-        assert_eq!(recipe.average_from, None);
+        assert_eq!(recipe.optimiser.average_from, None);
+    }
+
+    /// The nesting is for code; `recipe.json` stays one flat object, so runs written before it
+    /// resume (the keys below are those of a recipe.json of the previous layout).
+    #[test]
+    fn recipe_json_is_flat_and_reads_the_previous_layout() {
+        let value = serde_json::to_value(Recipe::default()).unwrap();
+        let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        for key in [
+            "preset",
+            "mstr",
+            "batch_size",
+            "learning_rate",
+            "seed",
+            "init",
+        ] {
+            assert!(keys.iter().any(|k| *k == key), "{key} at the top: {keys:?}");
+        }
+        let previous = r#"{"backbone":null,"preset":"demo","image_size":null,"patch_size":null,
+            "embed_dim":null,"depth":null,"heads":null,"mstr":true,"mstr_windows":null,
+            "mstr_feedforward":512,"objective":"arnet","views":"single","augmented_view":"a1",
+            "fill":"white","batch_size":8,"learning_rate":0.0003,"lr_schedule":"cosine",
+            "average_from":null,"weight_decay":0.0001,"temperature":0.07,"triplet_margin":0.2,
+            "seed":4,"val_fraction":0.1,"init":"scratch","patch_norm":true,"precision":"f32",
+            "pseudo_sketches":"auto"}"#;
+        let recipe: Recipe = serde_json::from_str(previous).unwrap();
+        assert_eq!(
+            (
+                recipe.model.preset,
+                recipe.model.mstr,
+                recipe.model.mstr_feedforward
+            ),
+            (Preset::Demo, true, 512)
+        );
+        assert_eq!(
+            (
+                recipe.optimiser.views,
+                recipe.optimiser.batch_size,
+                recipe.optimiser.lr_schedule
+            ),
+            (Views::Single, 8, LrSchedule::Cosine)
+        );
+        assert_eq!(recipe.seed, 4);
     }
 
     #[test]

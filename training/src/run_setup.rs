@@ -176,9 +176,9 @@ pub(crate) fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<A
         Init::Backbone(path) => {
             let file = WeightFile::read_with_note(path)?;
             let sketch_dict = file.state_dict(EncoderRole::Sketch)?;
-            let mut backbone = sketch_dict.infer_backbone(recipe.heads)?;
+            let mut backbone = sketch_dict.infer_backbone(recipe.model.heads)?;
             let found = BackboneKind::of(&backbone);
-            if let Some(asked) = recipe.backbone
+            if let Some(asked) = recipe.model.backbone
                 && asked != found
             {
                 bail!(
@@ -190,11 +190,11 @@ pub(crate) fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<A
             }
             // A CNN takes any input size; a ViT's follows from its position embedding.
             if let (BackboneConfig::EfficientNet(net), Some(size)) =
-                (&mut backbone, recipe.image_size)
+                (&mut backbone, recipe.model.image_size)
             {
                 net.image_size = size;
             }
-            if let (BackboneConfig::Vit(vit), Some(size)) = (&backbone, recipe.image_size)
+            if let (BackboneConfig::Vit(vit), Some(size)) = (&backbone, recipe.model.image_size)
                 && vit.image_size != size
             {
                 let hint = if found == BackboneKind::Dinov2S14 {
@@ -228,14 +228,18 @@ pub(crate) fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<A
         }
         Init::Checkpoint(path) => {
             let file = WeightFile::read_with_note(path)?;
-            let pair = file.load_pair(recipe.heads, device)?;
-            if pair.sketch.mstr.is_some() != recipe.mstr {
+            let pair = file.load_pair(recipe.model.heads, device)?;
+            if pair.sketch.mstr.is_some() != recipe.model.mstr {
                 bail!(
                     "{}: the checkpoint {} MSTR but --mstr was {}; start a full model from \
                      --init-backbone instead",
                     path.display(),
-                    if recipe.mstr { "has no" } else { "has" },
-                    if recipe.mstr { "given" } else { "not given" },
+                    if recipe.model.mstr { "has no" } else { "has" },
+                    if recipe.model.mstr {
+                        "given"
+                    } else {
+                        "not given"
+                    },
                 );
             }
             pair

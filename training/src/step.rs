@@ -21,7 +21,7 @@ pub fn adam_config(recipe: &Recipe) -> AdamConfig {
         .with_beta_2(0.999)
         .with_epsilon(1e-8)
         .with_weight_decay(Some(WeightDecayConfig {
-            penalty: recipe.weight_decay as f32,
+            penalty: recipe.optimiser.weight_decay as f32,
         }))
 }
 
@@ -75,7 +75,7 @@ pub fn train_step(
         )
     };
     // Mixed precision: the encoders run as a bf16 copy inside the graph, the losses in f32.
-    let mixed = recipe.precision == Precision::Bf16;
+    let mixed = recipe.optimiser.precision == Precision::Bf16;
     let compute_pair;
     let encoders = if mixed {
         compute_pair = precision::compute_copy(&pair);
@@ -90,11 +90,11 @@ pub fn train_step(
             encoder.forward(tensor(values))
         }
     };
-    let total = match recipe.objective {
+    let total = match recipe.optimiser.objective {
         Objective::Triplet => {
             let sketches = encode(&encoders.sketch, &batch.sketches).embedding;
             let photos = encode(&encoders.photo, &batch.photos).embedding;
-            let loss = triplet_loss(sketches, photos, recipe.triplet_margin);
+            let loss = triplet_loss(sketches, photos, recipe.optimiser.triplet_margin);
             sums.multi_modal += scalar(&loss);
             loss
         }
@@ -107,11 +107,11 @@ pub fn train_step(
                     photo_augmented: encode(&encoders.photo, &batch.photos_augmented),
                 };
                 sums.has_intra = true;
-                ArnetLoss::compute(&pair, &views, recipe.temperature)
+                ArnetLoss::compute(&pair, &views, recipe.optimiser.temperature)
             } else {
                 let sketch = encode(&encoders.sketch, &batch.sketches);
                 let photo = encode(&encoders.photo, &batch.photos);
-                ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.temperature)
+                ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.optimiser.temperature)
             };
             sums.multi_modal += scalar(&loss.multi_modal);
             sums.inter_sample += scalar(&loss.inter_sample);
@@ -132,7 +132,7 @@ pub fn train_step(
         bail!(
             "the loss became {value} (learning rate {} too high?); the last finished epoch's \
              checkpoint is intact",
-            recipe.learning_rate
+            recipe.optimiser.learning_rate
         );
     }
     sums.total += value;

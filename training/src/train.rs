@@ -191,7 +191,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
         )?,
         None => RunningAverage::empty(),
     };
-    if let Some(from) = recipe.average_from
+    if let Some(from) = recipe.optimiser.average_from
         && from > options.epochs
     {
         eprintln!(
@@ -220,7 +220,7 @@ fn check_options(options: &TrainOptions) -> anyhow::Result<Device> {
     let recipe = &options.recipe;
     recipe.validate().map_err(anyhow::Error::msg)?;
     let device = options.backend.device()?;
-    if recipe.precision == Precision::Bf16 && !precision::supported(&device) {
+    if recipe.optimiser.precision == Precision::Bf16 && !precision::supported(&device) {
         bail!(
             "--precision bf16: the {} device cannot compute in bfloat16; use --precision f32",
             options.backend
@@ -313,7 +313,12 @@ impl Trainer<'_> {
     ) -> anyhow::Result<(ArnetPair, EpochRun)> {
         let (options, recipe) = (self.options, &self.options.recipe);
         self.train_device.seed(epoch_seed(recipe.seed, epoch));
-        let plan = epoch_batches(self.data.len(), recipe.batch_size, recipe.seed, epoch);
+        let plan = epoch_batches(
+            self.data.len(),
+            recipe.optimiser.batch_size,
+            recipe.seed,
+            epoch,
+        );
         let progress = if options.show_progress {
             ProgressBar::new(plan.len() as u64)
         } else {
@@ -346,10 +351,11 @@ impl Trainer<'_> {
                 // Every epoch has the same number of steps, so the run's step index (and the
                 // schedule) is the same whether or not the run was resumed.
                 let step = epoch * steps + sums.steps;
-                let rate =
-                    recipe
-                        .lr_schedule
-                        .rate(recipe.learning_rate, step, options.epochs * steps);
+                let rate = recipe.optimiser.lr_schedule.rate(
+                    recipe.optimiser.learning_rate,
+                    step,
+                    options.epochs * steps,
+                );
                 pair = train_step(
                     pair,
                     optimizer,
@@ -420,7 +426,7 @@ impl Trainer<'_> {
             epoch: epoch + 1,
             loss: sums.mean(sums.total),
             multi_modal: sums.mean(sums.multi_modal),
-            inter_sample: (recipe.objective == Objective::Arnet)
+            inter_sample: (recipe.optimiser.objective == Objective::Arnet)
                 .then(|| sums.mean(sums.inter_sample))
                 .flatten(),
             intra_sketch: sums
@@ -475,7 +481,7 @@ impl Trainer<'_> {
             });
             write_best_report(run, state, None)?;
         }
-        if let Some(from) = recipe.average_from
+        if let Some(from) = recipe.optimiser.average_from
             && epoch + 1 >= from
         {
             metrics.averaged_val =

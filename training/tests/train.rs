@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use arnet_model::burn::tensor::Device;
 use arnet_model::params::{HostTensor, collect_host};
 use arnet_model::{Backend, weights};
-use arnet_training::recipe::{LrSchedule, Objective, Preset, Recipe, Views};
+use arnet_training::recipe::{
+    LrSchedule, ModelRecipe, Objective, OptimiserRecipe, Preset, Recipe, Views,
+};
 use arnet_training::synth::{SketchStyle, SynthOptions, generate};
 use arnet_training::train::{TrainOptions, TrainSummary, train};
 
@@ -23,14 +25,20 @@ use train_data::{data, embeddings, scratch, turn};
 /// model as `TINY_FLAGS` in `cli/tests/cli_train.rs`).
 fn tiny_recipe() -> Recipe {
     Recipe {
-        preset: Preset::VitTi,
-        image_size: Some(32),
-        patch_size: Some(8),
-        embed_dim: Some(32),
-        depth: Some(1),
-        heads: Some(2),
-        batch_size: 8,
-        learning_rate: 1e-3,
+        model: ModelRecipe {
+            preset: Preset::VitTi,
+            image_size: Some(32),
+            patch_size: Some(8),
+            embed_dim: Some(32),
+            depth: Some(1),
+            heads: Some(2),
+            ..ModelRecipe::default()
+        },
+        optimiser: OptimiserRecipe {
+            batch_size: 8,
+            learning_rate: 1e-3,
+            ..OptimiserRecipe::default()
+        },
         seed: 3,
         val_fraction: 0.2,
         ..Recipe::default()
@@ -116,17 +124,23 @@ fn retrieval_data() -> &'static Path {
 /// 64 px, 8 px patches, 48 wide, 2 blocks: about 20 s for 15 epochs here.
 fn small_recipe(patch_norm: bool) -> Recipe {
     Recipe {
-        preset: Preset::VitTi,
-        image_size: Some(64),
-        patch_size: Some(8),
-        embed_dim: Some(48),
-        depth: Some(2),
-        heads: Some(3),
-        batch_size: 16,
-        learning_rate: 1e-3,
+        model: ModelRecipe {
+            preset: Preset::VitTi,
+            image_size: Some(64),
+            patch_size: Some(8),
+            embed_dim: Some(48),
+            depth: Some(2),
+            heads: Some(3),
+            patch_norm,
+            ..ModelRecipe::default()
+        },
+        optimiser: OptimiserRecipe {
+            batch_size: 16,
+            learning_rate: 1e-3,
+            ..OptimiserRecipe::default()
+        },
         seed: 3,
         val_fraction: 0.2,
-        patch_norm,
         ..Recipe::default()
     }
 }
@@ -189,10 +203,8 @@ fn the_cosine_schedule_changes_the_steps_and_is_recorded() {
     let _turn = turn();
     let (constant, cosine) = (scratch("lr-constant"), scratch("lr-cosine"));
     let a = run(&constant, tiny_recipe(), 2, false);
-    let recipe = Recipe {
-        lr_schedule: LrSchedule::Cosine,
-        ..tiny_recipe()
-    };
+    let mut recipe = tiny_recipe();
+    recipe.optimiser.lr_schedule = LrSchedule::Cosine;
     let b = run(&cosine, recipe, 2, false);
     let (mut pa, mut pb) = (a.last, b.last);
     let (ta, tb) = (collect_host(&mut pa), collect_host(&mut pb));
@@ -215,11 +227,9 @@ fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
     let _turn = turn();
     let (straight, resumed) = (scratch("straight"), scratch("resumed"));
     // MSTR included: its dropout draws from Burn's generator, re-seeded per epoch.
-    let recipe = Recipe {
-        mstr: true,
-        mstr_feedforward: 64,
-        ..tiny_recipe()
-    };
+    let mut recipe = tiny_recipe();
+    recipe.model.mstr = true;
+    recipe.model.mstr_feedforward = 64;
     let a = run(&straight, recipe.clone(), 3, false);
     run(&resumed, recipe.clone(), 2, false);
     let b = run(&resumed, recipe, 3, true);
@@ -287,10 +297,8 @@ fn average_file(out: &Path, device: &Device) -> Vec<(String, HostTensor)> {
 fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_resumes_it() {
     let _turn = turn();
     let (straight, resumed) = (scratch("average-straight"), scratch("average-resumed"));
-    let recipe = Recipe {
-        average_from: Some(2),
-        ..tiny_recipe()
-    };
+    let mut recipe = tiny_recipe();
+    recipe.optimiser.average_from = Some(2);
     let device = Backend::Cpu.device().unwrap();
     let a = run(&straight, recipe.clone(), 3, false);
     let after_two = run(&resumed, recipe.clone(), 2, false);
@@ -402,10 +410,8 @@ fn resume_refuses_what_it_cannot_continue() {
     run(&out, tiny_recipe(), 1, false);
     let error = train(&options(&out, tiny_recipe(), 2, false)).unwrap_err();
     assert!(format!("{error:#}").contains("--resume"), "{error:#}");
-    let other = Recipe {
-        learning_rate: 5e-4,
-        ..tiny_recipe()
-    };
+    let mut other = tiny_recipe();
+    other.optimiser.learning_rate = 5e-4;
     let error = train(&options(&out, other, 2, true)).unwrap_err();
     assert!(format!("{error:#}").contains("learning_rate"), "{error:#}");
     std::fs::remove_dir_all(&out).unwrap();
@@ -415,21 +421,17 @@ fn resume_refuses_what_it_cannot_continue() {
 fn ablation_objectives_train() {
     let _turn = turn();
     for (name, recipe) in [
-        (
-            "triplet",
-            Recipe {
-                objective: Objective::Triplet,
-                views: Views::Single,
-                ..tiny_recipe()
-            },
-        ),
-        (
-            "single",
-            Recipe {
-                views: Views::Single,
-                ..tiny_recipe()
-            },
-        ),
+        ("triplet", {
+            let mut recipe = tiny_recipe();
+            recipe.optimiser.objective = Objective::Triplet;
+            recipe.optimiser.views = Views::Single;
+            recipe
+        }),
+        ("single", {
+            let mut recipe = tiny_recipe();
+            recipe.optimiser.views = Views::Single;
+            recipe
+        }),
     ] {
         let out = scratch(name);
         let summary = run(&out, recipe, 1, false);
