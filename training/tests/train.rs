@@ -11,7 +11,7 @@ use arnet_model::burn::tensor::Device;
 use arnet_model::params::{HostTensor, collect_host};
 use arnet_model::{Backend, weights};
 use arnet_training::recipe::{
-    LrSchedule, ModelRecipe, Objective, OptimiserRecipe, Preset, Recipe, Views,
+    BackboneKind, Init, LrSchedule, ModelRecipe, Objective, OptimiserRecipe, Preset, Recipe, Views,
 };
 use arnet_training::synth::{SketchStyle, SynthOptions, generate};
 use arnet_training::train::{TrainOptions, TrainSummary, train};
@@ -233,6 +233,15 @@ fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
     let a = run(&straight, recipe.clone(), 3, false);
     run(&resumed, recipe.clone(), 2, false);
     let b = run(&resumed, recipe, 3, true);
+    assert_resumed_equal(a, b, 2e-5);
+    for dir in [straight, resumed] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+/// A run resumed after an interruption ends where the uninterrupted one does: the same weights
+/// (up to float summation order), losses, validation figures and embeddings.
+fn assert_resumed_equal(a: TrainSummary, b: TrainSummary, tolerance: f32) {
     let device = Backend::Cpu.device().unwrap();
     let (mut pa, mut pb) = (a.last, b.last);
     let (ta, tb) = (collect_host(&mut pa), collect_host(&mut pb));
@@ -246,7 +255,7 @@ fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
             .zip(&y.data)
             .map(|(p, q)| (p - q).abs())
             .fold(0.0, f32::max);
-        assert!(diff < 2e-5, "{name} differs after resuming by {diff}");
+        assert!(diff < tolerance, "{name} differs after resuming by {diff}");
     }
     assert_eq!(a.history.len(), b.history.len());
     for (x, y) in a.history.iter().zip(&b.history) {
@@ -265,8 +274,45 @@ fn an_interrupted_run_resumed_ends_equal_to_an_uninterrupted_one() {
             .zip(&y)
             .map(|(p, q)| (p - q).abs())
             .fold(0.0, f32::max);
-        assert!(diff < 1e-4, "embeddings differ by {diff}");
+        assert!(diff < 5.0 * tolerance, "embeddings differ by {diff}");
     }
+}
+
+/// The same with MSTR on EfficientNet-Lite's feature map (the small network of the
+/// `efficientnet-a` fixture, from its timm file, at 64 px: a 2 x 2 grid, windows 1 and 2).
+///
+/// Not bit-exact, unlike the same network without MSTR (every weight equal to 1e-6, checked
+/// while writing this test) and the ViT with MSTR above: the losses and validation figures
+/// are equal, MSTR's weights agree to 2e-5, but backbone weights of this randomly initialised
+/// network differ by up to 2.3e-4 after one resumed epoch (1.1e-3 with MSTR's dropout off, so
+/// not from the dropout draws), whereas an uninterrupted run repeated in the same process is
+/// identical. Where the difference starts is not found yet (docs/status.md): this test holds
+/// what is true today (equal figures, weights within 3e-3) until it is.
+#[test]
+fn an_efficientnet_full_run_resumed_ends_equal_to_an_uninterrupted_one() {
+    let _turn = turn();
+    let backbone = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/efficientnet-a/timm_backbone.safetensors");
+    let (straight, resumed) = (scratch("eff-straight"), scratch("eff-resumed"));
+    let mut recipe = tiny_recipe();
+    recipe.model = ModelRecipe {
+        backbone: Some(BackboneKind::EfficientnetLite0),
+        image_size: Some(64),
+        mstr: true,
+        mstr_feedforward: 32,
+        ..ModelRecipe::default()
+    };
+    recipe.init = Init::Backbone(backbone);
+    let a = run(&straight, recipe.clone(), 3, false);
+    let windows = a.last.sketch.mstr.as_ref().map(|m| m.window_sizes.clone());
+    assert_eq!(
+        windows,
+        Some(vec![1, 2]),
+        "windows that divide the 2 x 2 grid"
+    );
+    run(&resumed, recipe.clone(), 2, false);
+    let b = run(&resumed, recipe, 3, true);
+    assert_resumed_equal(a, b, 3e-3);
     for dir in [straight, resumed] {
         std::fs::remove_dir_all(dir).unwrap();
     }

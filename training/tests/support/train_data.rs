@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use arnet_model::ArnetPair;
 use arnet_model::burn::tensor::Device;
-use arnet_model::embed::embed_inputs;
+use arnet_model::embed::{embed_inputs, input_size};
 use arnet_model::preprocess::load_model_input;
 use arnet_training::synth::{SketchStyle, SynthOptions, generate};
 
@@ -62,7 +62,7 @@ pub fn embeddings(pair: &ArnetPair, device: &Device) -> Vec<Vec<f32>> {
     let inputs: Vec<Vec<f32>> = std::fs::read_dir(data().join("testA"))
         .unwrap()
         .take(6)
-        .map(|e| load_model_input(&e.unwrap().path(), 32).unwrap())
+        .map(|e| load_model_input(&e.unwrap().path(), input_size(&pair.sketch)).unwrap())
         .collect();
     embed_inputs(&pair.sketch, &inputs, 4, device)
 }
