@@ -62,7 +62,7 @@ impl SketchApp {
                     val: None,
                 };
             }
-            Err(e) => self.fine_tune_status = FineTuneStatus::Failed(e),
+            Err(e) => self.fine_tune_status = FineTuneStatus::Failed(e.to_string()),
         }
     }
 

@@ -38,6 +38,22 @@ pub struct FineTuneSpec {
     pub extra_args: Vec<String>,
 }
 
+/// Why a fine-tune could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FineTuneError {
+    /// The run folder is taken (nothing in it is overwritten).
+    #[error("{0}: already exists")]
+    RunExists(PathBuf),
+    /// The `arnet` program could not be started.
+    #[error("cannot start {program}: {source}")]
+    Start {
+        /// The program.
+        program: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
 /// What the job reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FineTuneEvent {
@@ -99,9 +115,9 @@ pub struct FineTuneJob {
 
 impl FineTuneJob {
     /// Assembles the data and starts `arnet train`; events arrive through [`poll`](Self::poll).
-    pub fn start(spec: &FineTuneSpec) -> Result<Self, String> {
+    pub fn start(spec: &FineTuneSpec) -> Result<Self, FineTuneError> {
         if spec.run.exists() {
-            return Err(format!("{}: already exists", spec.run.display()));
+            return Err(FineTuneError::RunExists(spec.run.clone()));
         }
         let mut command = Command::new(&spec.arnet);
         command
@@ -122,7 +138,10 @@ impl FineTuneJob {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", spec.arnet.display()))?;
+            .map_err(|source| FineTuneError::Start {
+                program: spec.arnet.clone(),
+                source,
+            })?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (sender, messages) = channel();

@@ -204,7 +204,7 @@ impl SketchApp {
             catalogue: CatalogueStatus::Off,
             target: None,
             rank_history: Vec::new(),
-            message: sketch_file_error,
+            message: sketch_file_error.map(|e| e.to_string()),
             log_error: None,
             log_errors_seen: logging::error_since(0).map_or(0, |(number, _)| number),
             sketch_file,

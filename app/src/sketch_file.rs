@@ -24,6 +24,27 @@ struct SketchFile {
     strokes: Vec<Stroke>,
 }
 
+/// Why the sketch file could not be read or written (each names the file).
+#[derive(Debug, thiserror::Error)]
+pub enum SketchFileError {
+    /// Reading, writing or creating its folder failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a sketch file (another program's, or damaged).
+    #[error("{path}: not a sketch file: {source}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What did not parse.
+        source: serde_json::Error,
+    },
+}
+
 /// The default location (see the module docs), if the platform has a data folder.
 pub fn default_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("ARNET_SKETCH_FILE") {
@@ -35,29 +56,40 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// Reads the strokes saved at `path`: `Ok(None)` when there is no file yet, an error naming
 /// the file when it cannot be read or is not a sketch file.
-pub fn load(path: &Path) -> Result<Option<Vec<Stroke>>, String> {
+pub fn load(path: &Path) -> Result<Option<Vec<Stroke>>, SketchFileError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(source) => {
+            return Err(SketchFileError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
-    let file: SketchFile = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a sketch file: {e}", path.display()))?;
+    let file: SketchFile =
+        serde_json::from_str(&text).map_err(|source| SketchFileError::Format {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(Some(file.strokes))
 }
 
 /// Writes `strokes` to `path` atomically, creating its folder.
-pub fn save(path: &Path, strokes: &[Stroke]) -> Result<(), String> {
+pub fn save(path: &Path, strokes: &[Stroke]) -> Result<(), SketchFileError> {
     let file = SketchFile {
         version: 1,
         strokes: strokes.to_vec(),
     };
     let text = serde_json::to_string(&file).expect("strokes serialise");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SketchFileError::Io { path, source }
+    };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    arnet_model::fsutil::write_atomic(path, text.as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    arnet_model::fsutil::write_atomic(path, text.as_bytes()).map_err(io(path))
 }
 
 #[cfg(test)]
@@ -68,12 +100,14 @@ mod tests {
     fn saves_and_loads_and_names_the_file_on_errors() {
         let dir = std::env::temp_dir().join(format!("arnet-sketch-file-{}", std::process::id()));
         let path = dir.join("nested").join(FILE_NAME);
-        assert_eq!(load(&path), Ok(None));
+        assert!(matches!(load(&path), Ok(None)));
         let strokes = vec![Stroke::new(vec![[0.1, 0.2], [0.3, 0.4]], 0.02)];
         save(&path, &strokes).unwrap();
-        assert_eq!(load(&path), Ok(Some(strokes)));
+        assert_eq!(load(&path).unwrap(), Some(strokes));
         std::fs::write(&path, "{broken").unwrap();
         let err = load(&path).unwrap_err();
+        assert!(matches!(err, SketchFileError::Format { .. }), "{err}");
+        let err = err.to_string();
         assert!(
             err.contains(FILE_NAME) && err.contains("not a sketch file"),
             "{err}"

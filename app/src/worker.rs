@@ -210,10 +210,26 @@ impl Worker {
     }
 }
 
+/// Why a weight file could not be loaded (the previous model stays).
+#[derive(Debug, thiserror::Error)]
+enum ModelLoadError {
+    /// The file cannot be read or does not fit the model (the error names it).
+    #[error(transparent)]
+    Weights(#[from] weights::WeightsError),
+    /// Its identity (the gallery store's key) could not be computed.
+    #[error("{path}: {source}")]
+    Identity {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
 struct LoadedModel {
     /// Embeds the gallery.
     photo: Arc<ArnetEncoder>,
-    /// Embeds the drawing; a single-encoder file has none, and the reason says what to load.
+    /// Embeds the drawing; a single-encoder file has none, and the message says what to load.
     sketch: Result<ArnetEncoder, String>,
     model_id: String,
 }
@@ -226,21 +242,22 @@ fn load_model_file(
     path: &Path,
     heads: Option<usize>,
     device: &Device,
-) -> Result<LoadedModel, String> {
-    let file = weights::WeightFile::read_with_note(path).map_err(|e| e.to_string())?;
+) -> Result<LoadedModel, ModelLoadError> {
+    let file = weights::WeightFile::read_with_note(path)?;
     let (photo, sketch) = match file.contents().missing_for_pair() {
         None => {
-            let pair = file.load_pair(heads, device).map_err(|e| e.to_string())?;
+            let pair = file.load_pair(heads, device)?;
             (pair.photo, Ok(pair.sketch))
         }
         Some(missing) => {
-            let photo = file
-                .load_encoder(EncoderRole::Photo, heads, device)
-                .map_err(|e| e.to_string())?;
+            let photo = file.load_encoder(EncoderRole::Photo, heads, device)?;
             (photo, Err(format!("{}: {missing}", path.display())))
         }
     };
-    let model_id = model_identity(path, heads).map_err(|e| format!("{}: {e}", path.display()))?;
+    let model_id = model_identity(path, heads).map_err(|source| ModelLoadError::Identity {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(LoadedModel {
         photo: Arc::new(photo),
         sketch,
@@ -355,7 +372,7 @@ impl QueryThread {
                     self.start_index(folder);
                 }
             }
-            Err(reason) => self.outbox.send(Event::ModelFailed(reason)),
+            Err(reason) => self.outbox.send(Event::ModelFailed(reason.to_string())),
         }
     }
 
