@@ -2,7 +2,8 @@
 # Times `arnet train`'s training step (training/benches/train_speed.rs) and the same ARNet-Basic
 # step in PyTorch + timm (scripts/bench_train_torch.py) in one go, case by case (Burn, then
 # PyTorch, on the same shapes), and prints a Markdown table with the ratio (Burn time / PyTorch
-# time per step; below 1 means Burn is faster).
+# time per step; below 1 means Burn is faster), then one whole epoch of each
+# (scripts/bench_epoch.sh).
 # Needs: Python with torch + timm, e.g. PYTHON=/path/to/venv/bin/python; BENCH_THREADS=2 to
 # give PyTorch the same two cores Burn uses here. BENCH_CASES, BENCH_STEPS as in the bench.
 set -euo pipefail
@@ -26,3 +27,10 @@ for r in rows:
           f"{r['median_s_per_step']:.2f} | {r['pairs_per_s']:.2f} | "
           f"{r['median_s_per_step'] / base:.2f} |")
 PY
+
+# The whole epoch (data, augmentation, steps, validation, checkpoint), Burn and PyTorch in one
+# run: BENCH_EPOCH=0 to skip it.
+if [ "${BENCH_EPOCH:-1}" = 1 ]; then
+  echo
+  PYTHON="$PYTHON" bash scripts/bench_epoch.sh
+fi
