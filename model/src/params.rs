@@ -31,6 +31,20 @@ impl HostTensor {
         Self { shape, data }
     }
 
+    /// The transpose of a `[rows, cols]` tensor, as a new row-major `[cols, rows]` one.
+    pub fn transposed_2d(&self) -> Self {
+        let [rows, cols] = self.shape[..] else {
+            panic!("transposed_2d of a {}-d tensor", self.shape.len())
+        };
+        let mut data = vec![0.0; rows * cols];
+        for r in 0..rows {
+            for c in 0..cols {
+                data[c * rows + r] = self.data[r * cols + c];
+            }
+        }
+        Self::new(vec![cols, rows], data)
+    }
+
     fn from_tensor<const D: usize>(tensor: Tensor<D>) -> Self {
         let shape = tensor.dims().to_vec();
         let data = tensor
@@ -125,7 +139,10 @@ impl ParamSlot<'_> {
         }
         match self {
             Self::Rank1(p) => replace(p, value.to_tensor(device)),
-            Self::LinearWeight(p) => replace(p, value.to_tensor::<2>(device).transpose()),
+            // Transposed on the host, so the parameter is a contiguous `[in, out]` tensor like
+            // a freshly initialised one: a transposed view multiplies with another memory
+            // order, which changed the rounding of the first steps after a resume.
+            Self::LinearWeight(p) => replace(p, value.transposed_2d().to_tensor::<2>(device)),
             Self::Rank3(p) => replace(p, value.to_tensor(device)),
             Self::Rank4(p) => replace(p, value.to_tensor(device)),
         }
@@ -279,5 +296,14 @@ mod tests {
         );
         assert!(!linear.weight.is_initialized());
         assert!(!linear.bias.as_ref().unwrap().is_initialized());
+    }
+
+    #[test]
+    fn transposed_2d_swaps_rows_and_columns() {
+        let t = HostTensor::new(vec![2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let u = t.transposed_2d();
+        assert_eq!(u.shape, [3, 2]);
+        assert_eq!(u.data, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert_eq!(u.transposed_2d(), t);
     }
 }

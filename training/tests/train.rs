@@ -281,13 +281,10 @@ fn assert_resumed_equal(a: TrainSummary, b: TrainSummary, tolerance: f32) {
 /// The same with MSTR on EfficientNet-Lite's feature map (the small network of the
 /// `efficientnet-a` fixture, from its timm file, at 64 px: a 2 x 2 grid, windows 1 and 2).
 ///
-/// Not bit-exact, unlike the same network without MSTR (every weight equal to 1e-6, checked
-/// while writing this test) and the ViT with MSTR above: the losses and validation figures
-/// are equal, MSTR's weights agree to 2e-5, but backbone weights of this randomly initialised
-/// network differ by up to 2.3e-4 after one resumed epoch (1.1e-3 with MSTR's dropout off, so
-/// not from the dropout draws), whereas an uninterrupted run repeated in the same process is
-/// identical. Where the difference starts is not found yet (docs/status.md): this test holds
-/// what is true today (equal figures, weights within 3e-3) until it is.
+/// This test found a resume bug: loaded Linear weights were transposed *views*, so the first
+/// steps after a resume multiplied in another memory order than the uninterrupted run, and
+/// Adam, which normalises every gradient, turned that rounding into backbone weights 2e-4 to
+/// 1e-3 apart. Loading now transposes on the host (`HostTensor::transposed_2d`).
 #[test]
 fn an_efficientnet_full_run_resumed_ends_equal_to_an_uninterrupted_one() {
     let _turn = turn();
@@ -312,7 +309,7 @@ fn an_efficientnet_full_run_resumed_ends_equal_to_an_uninterrupted_one() {
     );
     run(&resumed, recipe.clone(), 2, false);
     let b = run(&resumed, recipe, 3, true);
-    assert_resumed_equal(a, b, 3e-3);
+    assert_resumed_equal(a, b, 2e-5);
     for dir in [straight, resumed] {
         std::fs::remove_dir_all(dir).unwrap();
     }
