@@ -13,8 +13,13 @@ use arnet_model::{ArnetEncoder, ArnetPair, Backend, EncoderRole};
 
 /// `--device`: cpu, wgpu or cuda, parsed into a [`Backend`] (`--help` lists the values).
 pub fn backend_parser() -> impl TypedValueParser<Value = Backend> {
-    PossibleValuesParser::new(["cpu", "wgpu", "cuda"])
-        .map(|name| name.parse::<Backend>().expect("one of the listed names"))
+    PossibleValuesParser::new([
+        PossibleValue::new("cpu"),
+        // `gpu` was always accepted for wgpu (`Backend::from_str`); kept as an alias.
+        PossibleValue::new("wgpu").alias("gpu"),
+        PossibleValue::new("cuda"),
+    ])
+    .map(|name| name.parse::<Backend>().expect("one of the listed names"))
 }
 
 /// `--encoder`: which encoder of a two-encoder checkpoint (sketch, or image for the photo
@@ -48,7 +53,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub heads: Option<usize>,
     /// Compute device.
-    #[arg(long, default_value = "cpu", value_parser = backend_parser())]
+    #[arg(long, default_value = "cpu", value_parser = backend_parser(), ignore_case = true)]
     pub device: Backend,
     /// Images embedded per forward pass.
     #[arg(long, default_value_t = 16)]

@@ -140,3 +140,47 @@ fn bad_input_fails_with_one_line_naming_the_file() {
         "{err}"
     );
 }
+
+/// `--device` is typed: `-h` lists its values, an unknown one is refused with them, and what
+/// was always accepted still is (any case; `gpu` for wgpu).
+#[test]
+fn the_device_is_one_of_the_listed_values() {
+    let help = String::from_utf8(arnet(&["embed", "-h"]).stdout).unwrap();
+    assert!(
+        help.contains("[possible values: cpu, wgpu, cuda]"),
+        "{help}"
+    );
+    let weights = parity_a("weights.safetensors");
+    let image = parity_a("input_sketch.png");
+    let unknown = arnet(&[
+        "embed",
+        "--device",
+        "tpu",
+        "--weights",
+        weights.to_str().unwrap(),
+        image.to_str().unwrap(),
+    ]);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("'tpu'") && stderr.contains("cpu, wgpu, cuda"),
+        "{stderr}"
+    );
+    for device in ["cpu", "CPU"] {
+        let out = arnet(&[
+            "embed",
+            "--device",
+            device,
+            "--heads",
+            "4",
+            "--weights",
+            weights.to_str().unwrap(),
+            image.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{device}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

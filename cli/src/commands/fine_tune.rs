@@ -33,7 +33,7 @@ pub struct FineTuneArgs {
     #[arg(long = "lr", default_value_t = fine_tune::DEFAULT_LEARNING_RATE)]
     learning_rate: f64,
     /// Compute device.
-    #[arg(long, default_value = "cpu", value_parser = backend_parser())]
+    #[arg(long, default_value = "cpu", value_parser = backend_parser(), ignore_case = true)]
     device: Backend,
     /// Threads decoding and augmenting images (default: all cores).
     #[arg(long)]

@@ -26,7 +26,7 @@ pub struct PseudoSketchArgs {
     #[arg(long)]
     weights: Option<PathBuf>,
     /// Compute device for HED.
-    #[arg(long, default_value = "cpu", value_parser = backend_parser())]
+    #[arg(long, default_value = "cpu", value_parser = backend_parser(), ignore_case = true)]
     device: Backend,
     /// With --method traced: sketches per photo (STEM_t1.png, STEM_t2.png...), each in a
     /// hand drawn at random.

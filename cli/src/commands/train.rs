@@ -21,7 +21,7 @@ pub struct TrainArgs {
     out: PathBuf,
     /// Compute device (default: cuda when this is a cuda build and a CUDA GPU answers, else
     /// cpu).
-    #[arg(long, value_parser = backend_parser())]
+    #[arg(long, value_parser = backend_parser(), ignore_case = true)]
     device: Option<Backend>,
     /// Epochs in total (a resumed run continues up to this).
     #[arg(long, default_value_t = 500)]
