@@ -5,7 +5,8 @@ scripts/ablation.sh copied to docs/ablation/runs/VARIANT-sSEED/.
     python3 scripts/ablation_table.py [RUNS] [--png docs/ablation/saturation.png]
 
 Prints a Markdown table: per variant, the number of seeds and the mean and sample standard
-deviation over seeds of Acc@1 / Acc@10 on the demo gallery's generated sketches, m@B and
+deviation over seeds of the best epoch's validation Acc@1, Acc@1 / Acc@10 on the demo
+gallery's generated sketches, m@B and
 Acc@1 on its app-drawn stroke lists, and Acc@1 / Acc@10 on the real photos (two hands), then
 which differences between variants exceed the seed-to-seed spread. With --png (needs Pillow),
 draws the validation Acc@1 of every epoch, dual views (basic) against a single view
@@ -30,6 +31,7 @@ NAMES = {
 }
 # (column, how to read it from eval.json)
 COLUMNS = [
+    ("val Acc@1 (best epoch)", lambda e: e["best"]["val"]["acc1"]),
     ("demo sketches Acc@1", lambda e: e["demo_sketches"]["acc1"]),
     ("demo sketches Acc@10", lambda e: e["demo_sketches"]["acc10"]),
     ("stroke lists Acc@1", lambda e: e["demo_strokes"]["acc1"]),
@@ -57,6 +59,8 @@ def read_runs(root):
             continue
         with open(path) as f:
             result = json.load(f)
+        with open(os.path.join(root, name, "best.json")) as f:
+            result["best"] = json.load(f)
         runs[result["variant"]].append(result)
         with open(os.path.join(root, name, "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
