@@ -8,6 +8,9 @@
 #
 #   bash scripts/ablation.sh                    # the whole study (about two hours on 2 cores)
 #   SEEDS="0" VARIANTS="full basic" bash scripts/ablation.sh
+#   BACKBONE=dinov2-s14 SEEDS=0 VARIANTS="full basic" EPOCHS=2 bash scripts/ablation.sh
+#                                               # the same on DINOv2 ViT-S/14 at 112 px
+#                                               # (results in docs/ablation/runs-dinov2-s14)
 #
 # Resumable: the data is made once, a finished run is not trained again and an interrupted one
 # continues (`arnet train --resume`), so the same command continues a study. Each finished run's
@@ -20,14 +23,31 @@ if [ ! -x "$ARNET" ]; then
   cargo build --workspace --all-targets
 fi
 WORK=${WORK:-work/ablation}
-RESULTS=${RESULTS:-docs/ablation/runs}
 SEEDS=${SEEDS:-"0 1 2"}
 VARIANTS=${VARIANTS:-"full basic triplet basic-single"}
 # The budget of every run: 4 epochs of ~430 pairs at 128 px, batch 32 (see docs/ablations.md).
 EPOCHS=${EPOCHS:-4}
-SIZE=${SIZE:-128}
-START=pretrained/efficientnet_lite0.safetensors
-[ -f "$START" ] || bash scripts/convert_pretrained.sh --out pretrained --only efficientnet-lite0
+BACKBONE=${BACKBONE:-efficientnet-lite0}
+case "$BACKBONE" in
+  efficientnet-lite0)
+    SIZE=${SIZE:-128}
+    LR=${LR:-1e-4}
+    START=pretrained/efficientnet_lite0.safetensors
+    RESULTS=${RESULTS:-docs/ablation/runs}
+    [ -f "$START" ] || bash scripts/convert_pretrained.sh --out pretrained --only efficientnet-lite0
+    ;;
+  dinov2-s14)
+    SIZE=${SIZE:-112}
+    LR=${LR:-5e-5}
+    START=pretrained/dinov2-$SIZE/dinov2_vits14.safetensors
+    RESULTS=${RESULTS:-docs/ablation/runs-dinov2-s14}
+    [ -f "$START" ] || bash scripts/convert_pretrained.sh --out "pretrained/dinov2-$SIZE" \
+      --only dinov2-s14 --dinov2-image-size "$SIZE"
+    ;;
+  *) echo "BACKBONE must be efficientnet-lite0 or dinov2-s14" >&2; exit 2 ;;
+esac
+RUNS="$WORK/runs"
+[ "$BACKBONE" = efficientnet-lite0 ] || RUNS="$WORK/runs-$BACKBONE"
 mkdir -p "$WORK" "$RESULTS"
 
 # The training data, made once: 120 synthetic garments (2 varied sketches each) and 120 real
@@ -77,7 +97,7 @@ flags_of() {
 for seed in $SEEDS; do
   for variant in $VARIANTS; do
     name="$variant-s$seed"
-    out="$WORK/runs/$name"
+    out="$RUNS/$name"
     if [ -f "$RESULTS/$name/eval.json" ]; then
       echo "== $name: done" >&2
       continue
@@ -87,8 +107,8 @@ for seed in $SEEDS; do
     echo "== $name" >&2
     # shellcheck disable=SC2046
     "$ARNET" train --data "$WORK/data" --out "$out" --device cpu \
-      --backbone efficientnet-lite0 --init-backbone "$START" --image-size "$SIZE" \
-      --epochs "$EPOCHS" --batch-size 32 --lr 1e-4 --seed "$seed" \
+      --backbone "$BACKBONE" --init-backbone "$START" --image-size "$SIZE" \
+      --epochs "$EPOCHS" --batch-size 32 --lr "$LR" --seed "$seed" \
       $(flags_of "$variant") "${resume[@]}"
     weights="$out/best.safetensors"
     demo=$("$ARNET" eval --data "$DEMO" --weights "$weights" --json 2>/dev/null)
