@@ -5,6 +5,9 @@
 //! [`Event`]s have arrived. Queries supersede each other: before embedding, the query thread
 //! drains its queue and keeps only the newest query, so a burst of strokes costs one encoder
 //! pass, not one per stroke.
+//!
+//! Why one file past 500 lines: the requests, events and the query thread that answers them
+//! are one protocol, read together; the indexing thread is the query thread's job.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -50,7 +50,11 @@ impl Sketch {
     /// The model input of an encoder that takes `size` x `size` images (see
     /// [`crate::preprocess::model_input`]).
     pub fn model_input(&self, size: usize) -> Vec<f32> {
-        model_input(&self.raster(), size)
+        match self {
+            Self::Strokes(_) => model_input(&self.raster(), size),
+            // No copy of the image: it is only read.
+            Self::Image(image) => model_input(image, size),
+        }
     }
 }
 

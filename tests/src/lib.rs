@@ -119,3 +119,16 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// The optimiser of the PyTorch reference steps: `torch.optim.Adam(betas=(0.9, 0.999),
+/// eps=1e-8, weight_decay=1e-4)`, i.e. Adam with the L2 term added to the gradient (not
+/// AdamW), the paper's recipe.
+pub fn torch_adam_config() -> arnet_model::burn::optim::AdamConfig {
+    arnet_model::burn::optim::AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .with_weight_decay(Some(arnet_model::burn::optim::decay::WeightDecayConfig {
+            penalty: 1e-4,
+        }))
+}

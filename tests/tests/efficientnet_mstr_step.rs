@@ -6,8 +6,7 @@
 
 use std::collections::HashMap;
 
-use arnet_model::burn::optim::decay::WeightDecayConfig;
-use arnet_model::burn::optim::{AdamConfig, GradientsParams};
+use arnet_model::burn::optim::GradientsParams;
 use arnet_model::burn::tensor::{Device, Tensor};
 use arnet_model::loss::{ArnetLoss, FourViews};
 use arnet_model::params::{collect_grads, collect_host};
@@ -15,7 +14,7 @@ use arnet_model::weights::{LoadScope, WeightFile};
 use arnet_model::{
     ArnetEncoderConfig, ArnetPair, BackboneConfig, Backend, EncoderRole, MstrConfig,
 };
-use arnet_tests::{assert_close, fixture, read_json, read_tensor, values};
+use arnet_tests::{assert_close, fixture, read_json, read_tensor, torch_adam_config, values};
 
 const SET: &str = "efficientnet-step";
 
@@ -158,12 +157,7 @@ fn a_full_efficientnet_step_matches_pytorch_and_trains_mstr() {
             .expect("a parameter of the pair")
     };
     let params = GradientsParams::from_grads(grads, &pair);
-    let mut optimizer = AdamConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.999)
-        .with_epsilon(1e-8)
-        .with_weight_decay(Some(WeightDecayConfig { penalty: 1e-4 }))
-        .init();
+    let mut optimizer = torch_adam_config().init();
     let mut stepped = optimizer.step(1e-3, pair, params);
     let (mut moved, mut strict, mut loose) = (0, 0, 0);
     for (encoder, tag) in [

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 
 use arnet_model::Backend;
-use arnet_model::burn::optim::decay::WeightDecayConfig;
-use arnet_model::burn::optim::{AdamConfig, GradientsParams};
+use arnet_model::burn::optim::GradientsParams;
 use arnet_model::burn::tensor::{Device, Tensor};
 use arnet_model::loss::{ArnetLoss, FourViews, TEMPERATURE, info_nce};
 use arnet_model::params::collect_grads;
 use arnet_model::weights;
-use arnet_tests::{assert_close, fixture, json_floats, read_json, read_tensor, values};
+use arnet_tests::{
+    assert_close, fixture, json_floats, read_json, read_tensor, torch_adam_config, values,
+};
 
 const SET: &str = "parity-a";
 
@@ -144,12 +145,7 @@ fn one_basic_training_step_matches_pytorch_losses_and_gradients() {
 
     // Adam with L2 weight decay added to the gradient (not AdamW), the paper's recipe.
     let params = GradientsParams::from_grads(grads, &pair);
-    let mut optimizer = AdamConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.999)
-        .with_epsilon(1e-8)
-        .with_weight_decay(Some(WeightDecayConfig { penalty: 1e-4 }))
-        .init();
+    let mut optimizer = torch_adam_config().init();
     let mut stepped = optimizer.step(6e-6, pair, params);
     for (encoder, tag) in [
         (&mut stepped.sketch, "skt_model"),

@@ -3,6 +3,9 @@
 //! A [`Recipe`] is saved as `OUT/recipe.json` when a run starts; `--resume` refuses to
 //! continue a run whose recipe differs (the epoch count excepted: a finished run can be
 //! extended), because the result would then be neither run.
+//!
+//! Why one file past 500 lines: every field is also an `arnet train` flag whose doc comment is
+//! its `--help` text, so the recipe, its defaults and its checks stay side by side.
 
 use std::path::PathBuf;
 

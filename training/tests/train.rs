@@ -13,13 +13,12 @@ use arnet_model::{Backend, weights};
 use arnet_training::recipe::{
     BackboneKind, Init, LrSchedule, ModelRecipe, Objective, OptimiserRecipe, Preset, Recipe, Views,
 };
-use arnet_training::synth::{SketchStyle, SynthOptions, generate};
 use arnet_training::train::{TrainOptions, TrainSummary, train};
 
 #[path = "support/train_data.rs"]
 mod train_data;
 
-use train_data::{data, embeddings, scratch, turn};
+use train_data::{data, embeddings, scratch, synth_folder, turn};
 
 /// A ViT small enough to train in seconds: 32 px, 8 px patches, 32 wide, 1 block (the same
 /// model as `TINY_FLAGS` in `cli/tests/cli_train.rs`).
@@ -105,20 +104,7 @@ fn training_lowers_the_loss_and_writes_its_outputs() {
 /// 160 garments (120 train, 40 held-out test), 2 sketches each.
 fn retrieval_data() -> &'static Path {
     static DATA: OnceLock<PathBuf> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let dir = scratch("retrieval-data");
-        generate(&SynthOptions {
-            out: dir.clone(),
-            photos: 160,
-            sketches_per_photo: 2,
-            seed: 5,
-            test_fraction: 0.25,
-            stroke_lists: false,
-            style: SketchStyle::Standard,
-        })
-        .unwrap();
-        dir
-    })
+    DATA.get_or_init(|| synth_folder("retrieval-data", 160))
 }
 
 /// 64 px, 8 px patches, 48 wide, 2 blocks: about 20 s for 15 epochs here.

@@ -28,23 +28,27 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A scratch folder `name` of `photos` generated garments (a quarter held out as the test
+/// split), 2 sketches each, seed 5.
+pub fn synth_folder(name: &str, photos: usize) -> PathBuf {
+    let dir = scratch(name);
+    generate(&SynthOptions {
+        out: dir.clone(),
+        photos,
+        sketches_per_photo: 2,
+        seed: 5,
+        test_fraction: 0.25,
+        stroke_lists: false,
+        style: SketchStyle::Standard,
+    })
+    .unwrap();
+    dir
+}
+
 /// 40 garments (30 train, 10 test), 2 sketches each; generated once per test binary.
 pub fn data() -> &'static Path {
     static DATA: OnceLock<PathBuf> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let dir = scratch("data");
-        generate(&SynthOptions {
-            out: dir.clone(),
-            photos: 40,
-            sketches_per_photo: 2,
-            seed: 5,
-            test_fraction: 0.25,
-            stroke_lists: false,
-            style: SketchStyle::Standard,
-        })
-        .unwrap();
-        dir
-    })
+    DATA.get_or_init(|| synth_folder("data", 40))
 }
 
 /// Burn's CPU generator (weight initialisation, MSTR dropout) is process-global: a test that
