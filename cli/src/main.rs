@@ -13,7 +13,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{check, data, embed, eval, fine_tune, index, pseudo_sketch, search, synth, train};
+use commands::{
+    check, data, embed, eval, fine_tune, freehand, index, pseudo_sketch, search, synth, train,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,6 +50,9 @@ enum Command {
     /// runs); writes OUT/best.safetensors, and keeps the starting model when the held-out check
     /// does not improve.
     FineTune(fine_tune::FineTuneArgs),
+    /// Draw garments of given kinds free-hand, from the idea of the kind rather than a photo
+    /// (what the trainer's category term draws); writes the drawings and their labels.json.
+    Freehand(freehand::FreehandArgs),
     /// Write a data set that can be had on this machine as a data folder.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Command::PseudoSketch(args) => pseudo_sketch::run(args),
         Command::Data(command) => data::run(command),
         Command::FineTune(args) => fine_tune::run(args),
+        Command::Freehand(args) => freehand::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

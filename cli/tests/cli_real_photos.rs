@@ -369,8 +369,14 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
     );
     let line = last_line(&run);
     assert!(
-        line.starts_with("fine-tune: held-out Acc@1 before ") && line.contains("% after "),
+        line.starts_with("fine-tune: held-out Acc@1 before ")
+            && line.contains("% after ")
+            && line.contains("kind P@10 before "),
         "{line}"
+    );
+    assert!(
+        out.join("data/labels.json").is_file(),
+        "the kinds the starting model reads in the gallery, for the category term"
     );
     let best = out.join("best.safetensors");
     assert!(best.is_file());
@@ -415,8 +421,13 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
             kept_start,
             weights,
             after,
+            kind_before,
+            kind_after,
             ..
         }) => {
+            for kind in [kind_before, kind_after] {
+                assert!(kind.is_some_and(|k| (0.0..=100.0).contains(&k)), "{kind:?}");
+            }
             assert_eq!(*kept_start, !changed);
             assert_eq!(weights, &best);
             assert!(
@@ -452,4 +463,118 @@ fn fine_tune_writes_a_model_reports_before_and_after_and_keeps_the_start_when_no
         "best.safetensors is the starting model"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `arnet freehand` writes drawings of a kind with their labels.json; `arnet eval --labels`
+/// counts such drawings (sketches of no photo, labelled themselves) for the kind figures only,
+/// overall and per kind, and reports a folder of drawings alone without Acc@K.
+#[test]
+fn freehand_drawings_count_for_the_kind_figures_only() {
+    let dir = scratch("freehand");
+    let weights = tiny_weights(&dir);
+    shapes(&dir.join("data/testB"), 4);
+    std::fs::create_dir_all(dir.join("data/trainB")).unwrap();
+    let drawings = dir.join("drawings");
+    let run = arnet(&[
+        "freehand",
+        "--out",
+        drawings.to_str().unwrap(),
+        "--kind",
+        "coat",
+        "--kind",
+        "t-shirt/top",
+        "--per-kind",
+        "1",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drawings.join("labels.json")).unwrap()).unwrap();
+    assert_eq!(
+        written,
+        serde_json::json!({"freehand-coat-000_1": "coat", "freehand-t-shirt-000_1": "t-shirt/top"})
+    );
+    let bad = arnet(&[
+        "freehand",
+        "--out",
+        drawings.to_str().unwrap(),
+        "--kind",
+        "sandal",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("sandal"));
+
+    std::fs::create_dir_all(dir.join("data/testA")).unwrap();
+    for stem in ["freehand-coat-000_1", "freehand-t-shirt-000_1"] {
+        std::fs::copy(
+            drawings.join(format!("{stem}.png")),
+            dir.join(format!("data/testA/{stem}.png")),
+        )
+        .unwrap();
+    }
+    // Two photos of each kind; each drawing's top four (the whole gallery) holds two of its.
+    let labels = dir.join("labels.json");
+    std::fs::write(
+        &labels,
+        serde_json::json!({
+            "p00": "coat", "p01": "coat", "p02": "t-shirt/top", "p03": "t-shirt/top",
+            "freehand-coat-000_1": "coat", "freehand-t-shirt-000_1": "t-shirt/top",
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let eval = || -> serde_json::Value {
+        let run = arnet(&[
+            "eval",
+            "--data",
+            dir.join("data").to_str().unwrap(),
+            "--weights",
+            weights.to_str().unwrap(),
+            "--labels",
+            labels.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        serde_json::from_slice(&run.stdout).unwrap()
+    };
+    let only_drawings = eval();
+    assert_eq!(
+        only_drawings["acc1"],
+        serde_json::Value::Null,
+        "{only_drawings}"
+    );
+    assert_eq!(only_drawings["kind_sketches"], 2);
+    assert_eq!(only_drawings["freehand_sketches"], 2);
+    assert_eq!(only_drawings["p10"], 50.0);
+    assert_eq!(only_drawings["per_kind"]["coat"]["sketches"], 1);
+    assert_eq!(only_drawings["per_kind"]["t-shirt/top"]["p10"], 50.0);
+
+    // With traced sketches of the photos beside them: Acc@K over those four, kinds over six.
+    let run = arnet(&[
+        "pseudo-sketch",
+        "--photos",
+        dir.join("data/testB").to_str().unwrap(),
+        "--out",
+        dir.join("data/testA").to_str().unwrap(),
+        "--method",
+        "traced",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let both = eval();
+    assert_eq!(both["sketches"], 4, "{both}");
+    assert!(both["acc1"].is_number());
+    assert_eq!(both["kind_sketches"], 6);
+    assert_eq!(both["per_kind"]["coat"]["sketches"], 3);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

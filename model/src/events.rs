@@ -76,6 +76,12 @@ pub enum TrainingEvent {
         kept_start: bool,
         /// The model to use.
         weights: PathBuf,
+        /// Category precision@10 of the kind check (the gallery's kinds as the starting model
+        /// reads them) before and after; absent from runs that had no kind check.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind_before: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind_after: Option<f64>,
     },
 }
 

@@ -21,6 +21,7 @@
 
 pub mod allocator;
 pub mod backbone;
+pub mod category_loss;
 pub mod colour;
 pub mod cpu_conv;
 pub mod cpu_transformer;

@@ -161,3 +161,61 @@ fn one_basic_training_step_matches_pytorch_losses_and_gradients() {
         }
     }
 }
+
+/// The category term (`--class-weight`) against the PyTorch reference
+/// (`tests/fixtures/make_category_loss_fixture.py`): the loss and its gradients with respect to
+/// the raw sketch and photo rows, free-hand drawings without a photo of their kind included.
+#[test]
+fn category_term_matches_pytorchs_supervised_contrastive_loss() {
+    use arnet_model::category_loss::category_contrastive;
+    let device = Backend::Cpu.device().unwrap().autodiff();
+    let fixtures = read_json(&fixture("category-loss", "cases.json"));
+    let temperature = fixtures["temperature"].as_f64().unwrap();
+    let classes = |value: &serde_json::Value| -> Vec<usize> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect()
+    };
+    let flat = |value: &serde_json::Value| -> Vec<f32> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(json_floats)
+            .collect()
+    };
+    for (index, case) in fixtures["cases"].as_array().unwrap().iter().enumerate() {
+        let sketches = matrix(&case["sketches"], &device).require_grad();
+        let photos = matrix(&case["photos"], &device).require_grad();
+        let loss = category_contrastive(
+            sketches.clone(),
+            &classes(&case["sketch_classes"]),
+            photos.clone(),
+            &classes(&case["photo_classes"]),
+            temperature,
+        )
+        .expect("every case has positives");
+        let expected = case["loss"].as_f64().unwrap() as f32;
+        let actual = values(loss.clone())[0];
+        assert!(
+            (actual - expected).abs() <= 1e-5 * expected.abs().max(1.0),
+            "case {index}: {actual} vs PyTorch's {expected}"
+        );
+        let grads = loss.backward();
+        assert_close(
+            &values(sketches.grad(&grads).expect("sketch gradient")),
+            &flat(&case["grad_sketches"]),
+            1e-5,
+            &format!("case {index}: gradient of the sketch rows"),
+        );
+        assert_close(
+            &values(photos.grad(&grads).expect("photo gradient")),
+            &flat(&case["grad_photos"]),
+            1e-5,
+            &format!("case {index}: gradient of the photo rows"),
+        );
+    }
+}

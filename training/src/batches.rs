@@ -16,12 +16,15 @@ use arnet_model::preprocess::{decode_rgb, model_input};
 use image::RgbImage;
 
 use crate::augment::{A1Options, view_a1, view_a2};
+use crate::categories::Labels;
 use crate::dataset::Split;
+use crate::freehand::{self, Kind};
 use crate::recipe::{AugmentedView, Recipe};
 use crate::rng::Rng;
 
 const SHUFFLE_STREAM: u64 = 11;
 const AUGMENT_STREAM: u64 = 12;
+const FREEHAND_STREAM: u64 = 13;
 
 /// Decodes `paths` on `workers` threads, in order; the first unreadable file is an error
 /// naming it (the folder check has already removed the ones it could not read).
@@ -45,6 +48,11 @@ pub struct TrainData {
     sketch_anchors: Vec<Vec<f32>>,
     /// A0 of each photo.
     photo_anchors: Vec<Vec<f32>>,
+    /// The kind of each photo (an index into `kinds`), for the category term.
+    photo_classes: Vec<Option<usize>>,
+    /// The class names, and the kind the free-hand sketcher draws for each (if it can).
+    pub class_names: Vec<String>,
+    class_kinds: Vec<Option<Kind>>,
 }
 
 impl TrainData {
@@ -60,9 +68,34 @@ impl TrainData {
             sketch_anchors: anchors(&sketches),
             photo_anchors: anchors(&photos),
             owners: split.sketches.iter().map(|s| s.photo).collect(),
+            photo_classes: vec![None; photos.len()],
+            class_names: Vec::new(),
+            class_kinds: Vec::new(),
             sketches,
             photos,
         })
+    }
+
+    /// Gives each photo its kind from `labels` (by file stem; `paths` are the split's photos,
+    /// in the order they were loaded); returns how many photos have one.
+    pub fn set_classes(&mut self, paths: &[PathBuf], labels: &Labels) -> usize {
+        let mut names: Vec<String> = Vec::new();
+        self.photo_classes = paths
+            .iter()
+            .map(|path| {
+                let class = labels.class_of(path)?;
+                Some(match names.iter().position(|n| n == class) {
+                    Some(i) => i,
+                    None => {
+                        names.push(class.to_string());
+                        names.len() - 1
+                    }
+                })
+            })
+            .collect();
+        self.class_kinds = names.iter().map(|n| Kind::from_label(n)).collect();
+        self.class_names = names;
+        self.photo_classes.iter().flatten().count()
     }
 
     /// The A0 views of every training sketch (`photos == false`) or photo, in batches of at
@@ -112,6 +145,12 @@ pub struct Batch {
     pub photos: Vec<f32>,
     /// Augmented photos (empty when the recipe uses one view).
     pub photos_augmented: Vec<f32>,
+    /// The kind of each pair's photo (all `None` without the category term).
+    pub classes: Vec<Option<usize>>,
+    /// Free-hand drawings of the batch's kinds (A0), for the category term.
+    pub freehand: Vec<f32>,
+    /// The kind of each free-hand drawing.
+    pub freehand_classes: Vec<usize>,
 }
 
 /// The sample order of `epoch` (0-based), in batches; a last batch of one sample is dropped
@@ -162,12 +201,24 @@ pub fn make_batch(
     } else {
         Vec::new()
     };
+    let classes: Vec<Option<usize>> = items
+        .iter()
+        .map(|&sample| data.photo_classes[data.owners[sample]])
+        .collect();
+    let (freehand, freehand_classes) = if recipe.optimiser.class_weight > 0.0 {
+        freehand_drawings(data, &classes, items, recipe, epoch, size, workers)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut batch = Batch {
         len: items.len(),
         sketches: Vec::new(),
         sketches_augmented: Vec::new(),
         photos: Vec::new(),
         photos_augmented: Vec::new(),
+        classes,
+        freehand,
+        freehand_classes,
     };
     for &sample in items {
         batch
@@ -182,6 +233,45 @@ pub fn make_batch(
         batch.photos_augmented.extend(photo);
     }
     batch
+}
+
+/// `recipe.optimiser.freehand_per_batch` free-hand drawings of kinds the batch holds (each
+/// drawing's kind is that of a pair picked at random among those whose kind the sketcher can
+/// draw, so common kinds get more), as model inputs, with their class ids. Seeded by the
+/// epoch and the batch's first sample, so a resumed run draws the same.
+fn freehand_drawings(
+    data: &TrainData,
+    classes: &[Option<usize>],
+    items: &[usize],
+    recipe: &Recipe,
+    epoch: usize,
+    size: usize,
+    workers: usize,
+) -> (Vec<f32>, Vec<usize>) {
+    let drawable: Vec<(usize, Kind)> = classes
+        .iter()
+        .flatten()
+        .filter_map(|&c| data.class_kinds[c].map(|kind| (c, kind)))
+        .collect();
+    if drawable.is_empty() || items.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let index = (epoch as u64) << 32 | items[0] as u64;
+    let mut rng = Rng::for_item(recipe.seed, FREEHAND_STREAM, index);
+    let picks: Vec<(usize, Kind, u64)> = (0..recipe.optimiser.freehand_per_batch)
+        .map(|_| {
+            let (class, kind) = drawable[rng.below(drawable.len())];
+            (class, kind, rng.next_u64())
+        })
+        .collect();
+    let inputs = parallel_map(picks.len(), workers, |i| {
+        let (_, kind, seed) = picks[i];
+        model_input(&freehand::draw(kind, &mut Rng::new(seed)), size)
+    });
+    (
+        inputs.into_iter().flatten().collect(),
+        picks.iter().map(|&(class, _, _)| class).collect(),
+    )
 }
 
 /// Starts a thread that makes the batches of `epoch` ahead of the training loop (one batch

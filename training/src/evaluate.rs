@@ -137,25 +137,64 @@ pub fn prepare(pair: &ArnetPair, split: &Split) -> anyhow::Result<PreparedSplit>
     })
 }
 
-/// Acc@1/5/10 of `pair` on `split`, and category precision@10 when `labels` are given (and
-/// some sketch's photo has one).
+/// What `arnet eval --labels` measures: Acc@K over the sketches drawn of a photo of the split
+/// (`None` when there are none), and the kind figures over every sketch with a kind, free-hand
+/// drawings of a kind (sketches of no photo, labelled themselves) included.
+#[derive(Debug, Clone)]
+pub struct LabelledEvaluation {
+    /// Acc@1/5/10 of the paired sketches.
+    pub accuracy: Option<Accuracy>,
+    /// Kind figures (`None` when no query has a kind).
+    pub kinds: Option<crate::categories::KindReport>,
+}
+
+/// Evaluates `pair` on `split` and on `freehand` (sketch files with no photo), with the kinds
+/// of `labels` ([`crate::categories::class_of_sketch`]).
 pub fn evaluate_with_labels(
     pair: &ArnetPair,
     split: &Split,
-    labels: Option<&crate::categories::Labels>,
+    freehand: &[std::path::PathBuf],
+    labels: &crate::categories::Labels,
     batch_size: usize,
     device: &Device,
-) -> anyhow::Result<(Accuracy, Option<f64>)> {
-    use crate::categories::{PRECISION_AT, precision_at_10};
-    let prepared = prepare(pair, split)?;
-    let top = if labels.is_some() { PRECISION_AT } else { 0 };
-    let (ranks, best) = ranks_and_top(pair, &prepared, top, batch_size, device);
-    let accuracy = Accuracy::from_ranks(&ranks, split.photos.len());
-    let p10 = labels.and_then(|labels| {
-        let queries: Vec<(usize, Vec<usize>)> = prepared.owners.iter().copied().zip(best).collect();
-        precision_at_10(labels, &split.photos, &queries)
-    });
-    Ok((accuracy, p10))
+) -> anyhow::Result<LabelledEvaluation> {
+    use crate::categories::{PRECISION_AT, class_of_sketch, kind_report};
+    let mut prepared = prepare(pair, split)?;
+    let size = input_size(&pair.photo);
+    let paired = prepared.sketches.len();
+    for path in freehand {
+        prepared.sketches.push(load_model_input(path, size)?);
+    }
+    let photos = embed_inputs(&pair.photo, &prepared.photos, batch_size, device);
+    let gallery = EmbeddingMatrix::from_rows(&photos);
+    let sketches = embed_inputs(&pair.sketch, &prepared.sketches, batch_size, device);
+    let ranks: Vec<usize> = sketches[..paired]
+        .iter()
+        .zip(&prepared.owners)
+        .map(|(query, &owner)| gallery.rank_of(query, owner))
+        .collect();
+    let sketch_paths: Vec<&std::path::Path> = split
+        .sketches
+        .iter()
+        .map(|s| s.path.as_path())
+        .chain(freehand.iter().map(|p| p.as_path()))
+        .collect();
+    let queries: Vec<(&str, Vec<usize>)> = sketches
+        .iter()
+        .enumerate()
+        .filter_map(|(i, query)| {
+            let photo = (i < paired).then(|| split.photos[prepared.owners[i]].as_path());
+            let class = class_of_sketch(labels, sketch_paths[i], photo)?;
+            let top = gallery.top_k(query, PRECISION_AT);
+            Some((class, top.into_iter().map(|h| h.index).collect()))
+        })
+        .collect();
+    let photo_classes: Vec<Option<&str>> =
+        split.photos.iter().map(|p| labels.class_of(p)).collect();
+    Ok(LabelledEvaluation {
+        accuracy: (paired > 0).then(|| Accuracy::from_ranks(&ranks, split.photos.len())),
+        kinds: kind_report(&photo_classes, &queries),
+    })
 }
 
 /// Acc@1/5/10 of `pair` on a prepared split.

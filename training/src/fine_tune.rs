@@ -11,9 +11,14 @@
 //! 3. `arnet train` from the given weights (`--init`) on every photo: photos without a drawn
 //!    sketch get [traced sketches](crate::traced_sketch) (two hands per photo); the epoch
 //!    that does best on the check is kept in `OUT/best.safetensors`;
-//! 4. when no epoch beats the starting model on the check (Acc@1, then Acc@10, then Acc@5; the
-//!    trainer's `untrained:` line), `OUT/best.safetensors` is the starting model, written anew,
-//!    and the last line says so.
+//! 4. the kinds: before training, each photo gets the kind of garment the starting model reads
+//!    in it ([`crate::kind_check`]), written to `OUT/data/labels.json`, and training keeps them
+//!    with the category term; after it, held-out free-hand drawings of each kind are searched
+//!    among the gallery with both models (category precision@10);
+//! 5. when no epoch beats the starting model on the instance check (Acc@1, then Acc@10, then
+//!    Acc@5; the trainer's `untrained:` line), or the kind check falls more than
+//!    [`KIND_TOLERANCE`] points, `OUT/best.safetensors` is the starting model, written anew,
+//!    and the last line says so, with how far each check moved.
 //!
 //! Why the check holds out sketches, not photos: fine-tuning is for *this* gallery, whose every
 //! photo the user will search; photos left out of training would measure another gallery.
@@ -29,6 +34,7 @@ use anyhow::Context;
 use arnet_model::events::TrainingEvent;
 use arnet_model::weights::{WeightFile, save_pair};
 
+use crate::kind_check::{KIND_TOLERANCE, KindCheck};
 use crate::pseudo_pairs::PseudoSketches;
 use crate::pseudo_sketch::Method;
 use crate::recipe::{Init, OptimiserRecipe, Recipe};
@@ -41,6 +47,9 @@ pub const DEFAULT_EPOCHS: usize = 3;
 pub const DEFAULT_LEARNING_RATE: f64 = 2e-5;
 /// Default batch size.
 pub const DEFAULT_BATCH_SIZE: usize = 16;
+/// Weight of the category term while fine-tuning, on the kinds the starting model reads in
+/// the gallery ([`crate::kind_check`]).
+pub const CLASS_WEIGHT: f64 = 0.5;
 
 /// What to fine-tune and where.
 #[derive(Debug, Clone)]
@@ -78,6 +87,10 @@ pub struct FineTuneOutcome {
     pub before: f64,
     /// Held-out Acc@1 of the best fine-tuned epoch (percent).
     pub after: f64,
+    /// The kind check (category precision@10 of held-out free-hand drawings against the
+    /// gallery's kinds, percent) of the starting model and of the fine-tuned one.
+    pub kind_before: f64,
+    pub kind_after: f64,
     /// Whether `weights` is the fine-tuned model (`false`: the starting model was kept).
     pub improved: bool,
 }
@@ -85,22 +98,39 @@ pub struct FineTuneOutcome {
 impl FineTuneOutcome {
     /// The command's last line.
     pub fn summary(&self) -> String {
+        let figures = format!(
+            "held-out Acc@1 before {:.2}% after {:.2}% ({:+.2}), kind P@10 before {:.2}% after \
+             {:.2}% ({:+.2})",
+            self.before,
+            self.after,
+            self.after - self.before,
+            self.kind_before,
+            self.kind_after,
+            self.kind_after - self.kind_before
+        );
         if self.improved {
             format!(
-                "fine-tune: held-out Acc@1 before {:.2}% after {:.2}%: the fine-tuned model is {}",
-                self.before,
-                self.after,
+                "fine-tune: {figures}: the fine-tuned model is {}",
                 self.weights.display()
             )
         } else {
+            let why = if self.after > self.before || self.kind_after > self.kind_before {
+                "it lost what the other measure gained"
+            } else {
+                "no better"
+            };
             format!(
-                "fine-tune: held-out Acc@1 before {:.2}% after {:.2}%: no better, kept the \
-                 starting model ({} is the starting model)",
-                self.before,
-                self.after,
+                "fine-tune: {figures}: {why}, kept the starting model ({} is the starting model)",
                 self.weights.display()
             )
         }
+    }
+
+    /// Whether the fine-tuned model is the better one: better on the instance check (Acc@1,
+    /// then Acc@10, then Acc@5) and no more than [`KIND_TOLERANCE`] points worse on the kind
+    /// check.
+    fn keeps_both(instance_better: bool, kind_before: f64, kind_after: f64) -> bool {
+        instance_better && kind_after >= kind_before - KIND_TOLERANCE
     }
 }
 
@@ -135,11 +165,25 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
             options.gallery.display()
         );
     }
+    // The gallery's kinds as the starting model reads them: kept by the category term while
+    // training, and checked after it.
+    let device = options.backend.device()?;
+    let start_pair = start.load_pair(None, &device)?;
+    let photo_files = crate::pseudo_sketch::list_photos(&data.join("trainB"))
+        .with_context(|| format!("{}", data.join("trainB").display()))?;
+    let kinds = KindCheck::read(&start_pair, &photo_files, &device)?;
+    let labels = data.join(crate::train::LABELS_FILE);
+    std::fs::write(
+        &labels,
+        serde_json::to_vec_pretty(&kinds.labels(&photo_files))?,
+    )
+    .with_context(|| format!("{}: cannot write", labels.display()))?;
     let recipe = Recipe {
         init: Init::Checkpoint(options.weights.clone()),
         optimiser: OptimiserRecipe {
             batch_size: options.batch_size,
             learning_rate: options.learning_rate,
+            class_weight: CLASS_WEIGHT,
             ..OptimiserRecipe::default()
         },
         pseudo_sketches: PseudoSketches::Auto,
@@ -166,17 +210,22 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
         .first()
         .map(|m| m.val)
         .context("the trainer reported no check of the starting model")?;
-    let improved = best.val.better_than(&before);
     let weights = options.out.join("best.safetensors");
+    let tuned = WeightFile::read(&weights)?.load_pair(None, &device)?;
+    let kind_before = kinds.precision(&start_pair, &photo_files, &device)?.p10;
+    let kind_after = kinds.precision(&tuned, &photo_files, &device)?.p10;
+    let improved =
+        FineTuneOutcome::keeps_both(best.val.better_than(&before), kind_before, kind_after);
     if !improved {
-        let device = options.backend.device()?;
-        let mut pair = start.load_pair(None, &device)?;
+        let mut pair = start_pair;
         save_pair(&mut pair, &weights)?;
     }
     let outcome = FineTuneOutcome {
         weights,
         before: before.acc1,
         after: best.val.acc1,
+        kind_before,
+        kind_after,
         improved,
     };
     if options.events {
@@ -185,6 +234,8 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
             after: outcome.after,
             kept_start: !outcome.improved,
             weights: outcome.weights.clone(),
+            kind_before: Some(outcome.kind_before),
+            kind_after: Some(outcome.kind_after),
         }
         .emit();
     }
@@ -309,4 +360,27 @@ fn link(from: &Path, to: &Path) -> Result<(), String> {
     #[cfg(not(unix))]
     let result = std::fs::copy(&from, to).map(|_| ());
     result.map_err(|e| format!("{}: {e}", to.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fine_tuned_model_must_gain_the_instance_and_keep_the_kinds() {
+        assert!(FineTuneOutcome::keeps_both(true, 60.0, 60.0));
+        assert!(FineTuneOutcome::keeps_both(
+            true,
+            60.0,
+            60.0 - KIND_TOLERANCE
+        ));
+        assert!(
+            !FineTuneOutcome::keeps_both(true, 60.0, 57.0),
+            "lost the kinds"
+        );
+        assert!(
+            !FineTuneOutcome::keeps_both(false, 60.0, 70.0),
+            "no instance gain"
+        );
+    }
 }

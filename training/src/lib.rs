@@ -7,6 +7,8 @@
 //!   [`metrics`]: `arnet train`;
 //! - [`fashion_mnist`]: real product photos as a data folder (`arnet data fashion-mnist`);
 //! - [`fine_tune`]: `arnet fine-tune`, what the app's "Fine-tune on this gallery" runs;
+//! - [`freehand`]: free-hand drawings of a kind of garment, from its description, not a photo
+//!   (the category term of training);
 //! - [`synth`]: the synthetic Clothes-V1-style data generator (`arnet synth`);
 //! - [`pseudo_sketch`]: sketches drawn from photos by HED or Canny (`arnet pseudo-sketch`);
 //!   [`traced_sketch`]: sketches traced from a photo's silhouette ([`silhouette`]), several
@@ -22,6 +24,8 @@ pub mod dataset;
 pub mod evaluate;
 pub mod fashion_mnist;
 pub mod fine_tune;
+pub mod freehand;
+pub mod kind_check;
 pub mod metrics;
 pub mod on_the_fly;
 pub mod optimizer;

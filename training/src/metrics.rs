@@ -35,11 +35,14 @@ pub struct EpochMetrics {
     /// Validation accuracy of the weight average up to this epoch (`--average-from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub averaged_val: Option<Accuracy>,
+    /// Mean category term (`--class-weight`, unweighted), over the steps that had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<f64>,
 }
 
 const COLUMNS: &str = "epoch,loss,multi_modal,inter_sample,intra_sketch,intra_photo,recycling,\
                        val_acc1,val_acc5,val_acc10,seconds,pairs_per_second,\
-                       avg_val_acc1,avg_val_acc5,avg_val_acc10";
+                       avg_val_acc1,avg_val_acc5,avg_val_acc10,category";
 
 /// The CSV text of `history`.
 pub fn to_csv(history: &[EpochMetrics]) -> String {
@@ -50,7 +53,7 @@ pub fn to_csv(history: &[EpochMetrics]) -> String {
         let averaged = m.averaged_val.as_ref();
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{},{},{}",
+            "{},{},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{},{},{},{}",
             m.epoch,
             cell(m.loss),
             cell(m.multi_modal),
@@ -66,6 +69,7 @@ pub fn to_csv(history: &[EpochMetrics]) -> String {
             percent(averaged.map(|a| a.acc1)),
             percent(averaged.map(|a| a.acc5)),
             percent(averaged.map(|a| a.acc10)),
+            cell(m.category),
         );
     }
     out
@@ -231,6 +235,7 @@ mod tests {
             seconds: 1.0,
             pairs_per_second: acc1,
             averaged_val: (epoch > 1).then(|| Accuracy::from_ranks(&[0, 0, 0], 30)),
+            category: None,
         }
     }
 
@@ -246,12 +251,14 @@ mod tests {
         );
         assert!(lines[2].starts_with("1,3.500000,1.750000"));
         assert!(
-            lines[2].ends_with(",,,"),
-            "no average after epoch 1: empty cells"
+            lines[2].ends_with(",,,,"),
+            "no average after epoch 1, no category term: empty cells"
         );
-        let with_average = to_csv(&[row(2, Some(1.0), 2.0)]);
+        let mut averaged = row(2, Some(1.0), 2.0);
+        averaged.category = Some(0.25);
+        let with_average = to_csv(&[averaged]);
         let last = with_average.lines().nth(1).unwrap();
-        assert!(last.ends_with(",100.00,100.00,100.00"), "{last}");
+        assert!(last.ends_with(",100.00,100.00,100.00,0.250000"), "{last}");
     }
 
     #[test]

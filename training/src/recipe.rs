@@ -233,6 +233,23 @@ pub struct OptimiserRecipe {
     #[arg(long, value_enum, default_value = "f32")]
     #[serde(default)]
     pub precision: Precision,
+    /// Weight of the category term beside ARNet's objective (0: off, the paper): a
+    /// supervised-contrastive loss that pulls each sketch towards every photo of its kind in
+    /// the batch (docs/model.md). Kinds come from DATA/labels.json ({"STEM": "class"}, what
+    /// `arnet data fashion-mnist` and `arnet synth` write).
+    #[arg(long, default_value_t = 0.0)]
+    #[serde(default)]
+    pub class_weight: f64,
+    /// With --class-weight: free-hand drawings of the batch's kinds added to each step (drawn
+    /// from the idea of the kind, not from any photo; `arnet freehand` shows them). They take
+    /// part in the category term only.
+    #[arg(long, default_value_t = 8)]
+    #[serde(default = "default_freehand_per_batch")]
+    pub freehand_per_batch: usize,
+}
+
+fn default_freehand_per_batch() -> usize {
+    8
 }
 
 /// Every choice that changes a run's result: `arnet train`'s flags, parsed into this directly
@@ -304,6 +321,8 @@ impl Default for OptimiserRecipe {
             temperature: 0.07,
             triplet_margin: 0.2,
             precision: Precision::F32,
+            class_weight: 0.0,
+            freehand_per_batch: default_freehand_per_batch(),
         }
     }
 }
@@ -421,6 +440,15 @@ impl Recipe {
                 "--lr must be positive, got {}",
                 self.optimiser.learning_rate
             ));
+        }
+        if !(0.0..=100.0).contains(&self.optimiser.class_weight) {
+            return Err(format!(
+                "--class-weight must be in [0, 100], got {}",
+                self.optimiser.class_weight
+            ));
+        }
+        if self.optimiser.class_weight > 0.0 && self.optimiser.objective == Objective::Triplet {
+            return Err("--class-weight goes with --objective arnet".into());
         }
         if self.optimiser.average_from == Some(0) {
             return Err("--average-from counts epochs from 1 (the first epoch's weights)".into());

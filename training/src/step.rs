@@ -6,7 +6,8 @@
 use anyhow::bail;
 use arnet_model::burn::optim::decay::WeightDecayConfig;
 use arnet_model::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use arnet_model::burn::tensor::{Device, Tensor, TensorData};
+use arnet_model::burn::tensor::{Device, Int, Tensor, TensorData};
+use arnet_model::category_loss::category_contrastive;
 use arnet_model::loss::{ArnetLoss, FourViews, triplet_loss};
 use arnet_model::precision;
 use arnet_model::{ArnetEncoder, ArnetPair};
@@ -37,6 +38,9 @@ pub struct LossSums {
     pub recycling: f64,
     pub has_recycling: bool,
     pub has_intra: bool,
+    /// The category term (unweighted), over the steps that had one.
+    pub category: f64,
+    pub category_steps: usize,
 }
 
 impl LossSums {
@@ -54,6 +58,45 @@ fn scalar(tensor: &Tensor<1>) -> f64 {
         .try_into_vec::<f32>()
         .expect("f32 scalar");
     f64::from(values[0])
+}
+
+/// The category term of a batch: the labelled pairs' anchor sketches and the free-hand
+/// drawings against the labelled pairs' photos ([`category_contrastive`]). `None` when no
+/// pair has a kind.
+fn category_term(
+    sketches: &Tensor<2>,
+    photos: &Tensor<2>,
+    freehand: Option<Tensor<2>>,
+    batch: &Batch,
+    temperature: f64,
+) -> Option<Tensor<1>> {
+    let labelled: Vec<(usize, usize)> = batch
+        .classes
+        .iter()
+        .enumerate()
+        .filter_map(|(row, class)| class.map(|c| (row, c)))
+        .collect();
+    if labelled.is_empty() {
+        return None;
+    }
+    let device = sketches.device();
+    let rows: Vec<i64> = labelled.iter().map(|&(row, _)| row as i64).collect();
+    let rows = Tensor::<1, Int>::from_data(TensorData::new(rows, [labelled.len()]), &device);
+    let photo_rows = photos.clone().select(0, rows.clone());
+    let mut sketch_rows = sketches.clone().select(0, rows);
+    let photo_classes: Vec<usize> = labelled.iter().map(|&(_, c)| c).collect();
+    let mut sketch_classes = photo_classes.clone();
+    if let Some(freehand) = freehand {
+        sketch_rows = Tensor::cat(vec![sketch_rows, freehand], 0);
+        sketch_classes.extend(&batch.freehand_classes);
+    }
+    category_contrastive(
+        sketch_rows,
+        &sketch_classes,
+        photo_rows,
+        &photo_classes,
+        temperature,
+    )
 }
 
 /// One optimisation step at learning rate `rate`; returns the updated pair.
@@ -99,20 +142,46 @@ pub fn train_step(
             loss
         }
         Objective::Arnet => {
-            let loss = if recipe.uses_augmented_views() {
+            let sketch = encode(&encoders.sketch, &batch.sketches);
+            let photo = encode(&encoders.photo, &batch.photos);
+            let category = if recipe.optimiser.class_weight > 0.0 {
+                let freehand = (!batch.freehand_classes.is_empty()).then(|| {
+                    let rows = batch.freehand_classes.len();
+                    let values = TensorData::new(batch.freehand.clone(), [rows, 3, size, size]);
+                    let input = Tensor::<4>::from_data(values, device);
+                    if mixed {
+                        precision::forward(&encoders.sketch, input).embedding
+                    } else {
+                        encoders.sketch.forward(input).embedding
+                    }
+                });
+                category_term(
+                    &sketch.embedding,
+                    &photo.embedding,
+                    freehand,
+                    batch,
+                    recipe.optimiser.temperature,
+                )
+            } else {
+                None
+            };
+            let mut loss = if recipe.uses_augmented_views() {
                 let views = FourViews {
-                    sketch: encode(&encoders.sketch, &batch.sketches),
+                    sketch,
                     sketch_augmented: encode(&encoders.sketch, &batch.sketches_augmented),
-                    photo: encode(&encoders.photo, &batch.photos),
+                    photo,
                     photo_augmented: encode(&encoders.photo, &batch.photos_augmented),
                 };
                 sums.has_intra = true;
                 ArnetLoss::compute(&pair, &views, recipe.optimiser.temperature)
             } else {
-                let sketch = encode(&encoders.sketch, &batch.sketches);
-                let photo = encode(&encoders.photo, &batch.photos);
                 ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.optimiser.temperature)
             };
+            if let Some(term) = category {
+                sums.category += scalar(&term);
+                sums.category_steps += 1;
+                loss.total = loss.total + term * recipe.optimiser.class_weight;
+            }
             sums.multi_modal += scalar(&loss.multi_modal);
             sums.inter_sample += scalar(&loss.inter_sample);
             sums.intra_sketch += scalar(&loss.intra_sketch);

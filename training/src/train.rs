@@ -151,7 +151,7 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     let workers = options.workers.max(1);
     let trainer = Trainer {
         options,
-        data: TrainData::load(&splits.train, size, workers)?,
+        data: load_train_data(options, &splits.train, size, workers)?,
         val: prepare(&splits.val, size, workers).context("loading validation images")?,
         test: match &splits.test {
             Some(split) => Some(prepare(split, size, workers).context("loading test images")?),
@@ -215,6 +215,46 @@ pub fn train(options: &TrainOptions) -> anyhow::Result<TrainSummary> {
     trainer.finish(pair, state)
 }
 
+/// The training split, decoded; with `--class-weight`, each photo's kind from
+/// `DATA/labels.json`.
+fn load_train_data(
+    options: &TrainOptions,
+    split: &crate::dataset::Split,
+    size: usize,
+    workers: usize,
+) -> anyhow::Result<TrainData> {
+    let mut data = TrainData::load(split, size, workers)?;
+    if options.recipe.optimiser.class_weight > 0.0 {
+        let path = options.data.join(LABELS_FILE);
+        if !path.is_file() {
+            bail!(
+                "{}: --class-weight needs the photos' kinds in this file (a JSON object of \
+                 photo stem to class, as `arnet data fashion-mnist` writes)",
+                path.display()
+            );
+        }
+        let labels = crate::categories::Labels::read(&path)?;
+        let labelled = data.set_classes(&split.photos, &labels);
+        if labelled == 0 {
+            bail!(
+                "{}: no training photo's stem is in it, so the category term has nothing to \
+                 work with",
+                path.display()
+            );
+        }
+        eprintln!(
+            "category term: {labelled} of {} training photos have a kind ({}), weight {}",
+            split.photos.len(),
+            data.class_names.join(", "),
+            options.recipe.optimiser.class_weight
+        );
+    }
+    Ok(data)
+}
+
+/// The labels file `--class-weight` reads from the data folder.
+pub const LABELS_FILE: &str = "labels.json";
+
 /// What cannot work, before anything is read or written; the device to compute on.
 fn check_options(options: &TrainOptions) -> anyhow::Result<Device> {
     let recipe = &options.recipe;
@@ -275,6 +315,7 @@ impl Trainer<'_> {
             seconds: 0.0,
             pairs_per_second: 0.0,
             averaged_val: None,
+            category: None,
         }];
         RunState {
             format: STATE_FORMAT.into(),
@@ -445,16 +486,21 @@ impl Trainer<'_> {
             seconds,
             pairs_per_second: pairs as f64 / seconds.max(1e-9),
             averaged_val: None,
+            category: (sums.category_steps > 0).then(|| sums.category / sums.category_steps as f64),
         };
         let improved = state
             .best
             .as_ref()
             .is_none_or(|best| metrics.val.better_than(&best.val));
         eprintln!(
-            "epoch {}/{}: loss {:.4}  val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({:.0} s, {:.1} pairs/s){}",
+            "epoch {}/{}: loss {:.4}{}  val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({:.0} s, {:.1} pairs/s){}",
             epoch + 1,
             options.epochs,
             metrics.loss.unwrap_or(f64::NAN),
+            metrics
+                .category
+                .map(|c| format!(" (category term {c:.4})"))
+                .unwrap_or_default(),
             metrics.val.acc1,
             metrics.val.acc5,
             metrics.val.acc10,

@@ -394,7 +394,10 @@ fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_resumes_it() {
     }
     let csv = std::fs::read_to_string(straight.join("metrics.csv")).unwrap();
     assert!(
-        csv.lines().next().unwrap().ends_with("avg_val_acc10"),
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with("avg_val_acc10,category"),
         "{csv}"
     );
     for dir in [straight, resumed] {
@@ -529,4 +532,64 @@ fn a_photos_only_folder_trains_on_pseudo_sketches_and_beats_its_untrained_start(
     );
     std::fs::remove_dir_all(&out).unwrap();
     std::fs::remove_dir_all(&data).unwrap();
+}
+
+/// The category term (`--class-weight`): it trains on the folder's kinds (`arnet synth`
+/// writes labels.json), its mean is recorded per epoch and in the recipe, and it changes the
+/// model (the same run without it ends elsewhere). Without labels.json it refuses, naming the
+/// file, before training.
+#[test]
+fn the_category_term_trains_on_the_folders_kinds_and_needs_their_labels() {
+    let _turn = turn();
+    let device = Backend::Cpu.device().unwrap();
+    let mut recipe = tiny_recipe();
+    recipe.optimiser.class_weight = 1.0;
+    recipe.optimiser.freehand_per_batch = 4;
+    let out = scratch("category");
+    let with_term = run(&out, recipe.clone(), 2, false);
+    let terms: Vec<f64> = with_term
+        .history
+        .iter()
+        .filter_map(|m| m.category)
+        .collect();
+    assert_eq!(terms.len(), 2, "one mean per trained epoch");
+    assert!(terms.iter().all(|t| t.is_finite() && *t > 0.0), "{terms:?}");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let last_row = csv.lines().last().unwrap();
+    assert!(
+        !last_row.ends_with(','),
+        "the category column is filled: {csv}"
+    );
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("recipe.json")).unwrap()).unwrap();
+    assert_eq!(saved["class_weight"], 1.0);
+    assert_eq!(saved["freehand_per_batch"], 4);
+
+    let plain_out = scratch("category-off");
+    let plain = run(&plain_out, tiny_recipe(), 2, false);
+    assert!(plain.history.iter().all(|m| m.category.is_none()));
+    let (a, b) = (
+        embeddings(&with_term.last, &device),
+        embeddings(&plain.last, &device),
+    );
+    let moved = a
+        .iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(moved > 1e-4, "the term changes the model ({moved})");
+
+    let unlabelled = synth_folder("category-unlabelled", 12);
+    std::fs::remove_file(unlabelled.join("labels.json")).unwrap();
+    let mut options = options(&scratch("category-refused"), recipe, 1, false);
+    options.data = unlabelled.clone();
+    let error = format!("{:#}", train(&options).unwrap_err());
+    assert!(
+        error.contains(&unlabelled.join("labels.json").display().to_string()),
+        "{error}"
+    );
+    for dir in [out, plain_out, unlabelled] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -30,9 +30,12 @@ pub struct EvalArgs {
     /// DATA/{split}A-strokes, what `arnet synth --stroke-lists` writes).
     #[arg(long, requires = "on_the_fly")]
     strokes: Option<PathBuf>,
-    /// Photo classes ({"STEM": "class"}, what `arnet data fashion-mnist` writes): also report
-    /// category precision@10, the share of the top ten that is the sketch's kind of garment
-    /// (JSON field "p10", percent).
+    /// Classes ({"STEM": "class"}, what `arnet data fashion-mnist` writes): also report
+    /// category precision@10, the share of the top ten that is the sketch's kind of garment,
+    /// and how often the first result is of that kind, overall and per kind (JSON "p10",
+    /// "kind1", "per_kind"; percent). A sketch's kind is its own stem's label when the file
+    /// has one, else its photo's; sketches of no photo that the file labels (free-hand
+    /// drawings of a kind, `arnet freehand`) count for the kind figures only.
     #[arg(long, conflicts_with = "on_the_fly")]
     labels: Option<PathBuf>,
 }
@@ -40,10 +43,26 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let name = args.split;
     let scan = dataset::scan_split(&args.data, name, true);
+    let labels = args
+        .labels
+        .as_deref()
+        .map(categories::Labels::read)
+        .transpose()?;
+    // Sketches of no photo that the labels file names: free-hand drawings of a kind.
+    let mut freehand: Vec<PathBuf> = Vec::new();
     for problem in &scan.problems {
+        if let (
+            Some(labels),
+            dataset::Problem::SketchWithoutPhoto(path) | dataset::Problem::UnpairableName(path),
+        ) = (&labels, problem)
+            && labels.class_of(path).is_some()
+        {
+            freehand.push(path.clone());
+            continue;
+        }
         eprintln!("warning: [{name}] {problem}");
     }
-    if scan.split.sketches.is_empty() {
+    if scan.split.sketches.is_empty() && freehand.is_empty() {
         anyhow::bail!(
             "{}: the {name} split has no usable sketch",
             args.data.display()
@@ -52,41 +71,72 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if args.on_the_fly {
         return run_eval_on_the_fly(&args, name, &scan.split);
     }
-    let labels = args
-        .labels
-        .as_deref()
-        .map(categories::Labels::read)
-        .transpose()?;
     let (pair, device) = args.model.load()?;
-    let (accuracy, p10) = evaluate::evaluate_with_labels(
+    let batch_size = args.model.run.batch_size;
+    let Some(labels) = labels else {
+        let accuracy = evaluate::evaluate(&pair, &scan.split, batch_size, &device)?;
+        if args.json {
+            println!("{}", serde_json::to_value(accuracy)?);
+        } else {
+            println!("{name}: {}", accuracy_text(&accuracy));
+        }
+        return Ok(());
+    };
+    let result = evaluate::evaluate_with_labels(
         &pair,
         &scan.split,
-        labels.as_ref(),
-        args.model.run.batch_size,
+        &freehand,
+        &labels,
+        batch_size,
         &device,
     )?;
-    if labels.is_some() && p10.is_none() {
+    let Some(kinds) = result.kinds else {
         anyhow::bail!(
-            "{}: no photo of the {name} split has a label in it",
+            "{}: no sketch of the {name} split, nor its photo, has a label in it",
             args.labels.as_deref().unwrap_or(Path::new("")).display()
         );
-    }
+    };
     if args.json {
-        let mut line = serde_json::to_value(accuracy)?;
-        if let Some(p10) = p10 {
-            line["p10"] = serde_json::json!(p10);
-        }
+        let mut line = match &result.accuracy {
+            Some(accuracy) => serde_json::to_value(accuracy)?,
+            None => serde_json::json!({
+                "acc1": null, "acc5": null, "acc10": null, "sketches": 0,
+                "photos": scan.split.photos.len(),
+            }),
+        };
+        line["p10"] = serde_json::json!(kinds.overall.p10);
+        line["kind1"] = serde_json::json!(kinds.overall.kind1);
+        line["kind_sketches"] = serde_json::json!(kinds.overall.sketches);
+        line["freehand_sketches"] = serde_json::json!(freehand.len());
+        line["per_kind"] = serde_json::to_value(&kinds.per_kind)?;
         println!("{line}");
     } else {
-        let category = p10
-            .map(|p| format!("  category P@10 {p:.2}%"))
-            .unwrap_or_default();
+        if let Some(accuracy) = &result.accuracy {
+            println!("{name}: {}", accuracy_text(accuracy));
+        }
         println!(
-            "{name}: Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%{category}  ({} sketches, {} photos)",
-            accuracy.acc1, accuracy.acc5, accuracy.acc10, accuracy.sketches, accuracy.photos
+            "{name}, kind of garment: category P@10 {:.2}%  first result of the kind {:.2}%  \
+             ({} sketches with a kind, {} of them free-hand drawings of no photo)",
+            kinds.overall.p10,
+            kinds.overall.kind1,
+            kinds.overall.sketches,
+            freehand.len()
         );
+        for (kind, figures) in &kinds.per_kind {
+            println!(
+                "  {kind:<12} P@10 {:>6.2}%  first {:>6.2}%  ({} sketches)",
+                figures.p10, figures.kind1, figures.sketches
+            );
+        }
     }
     Ok(())
+}
+
+fn accuracy_text(accuracy: &evaluate::Accuracy) -> String {
+    format!(
+        "Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({} sketches, {} photos)",
+        accuracy.acc1, accuracy.acc5, accuracy.acc10, accuracy.sketches, accuracy.photos
+    )
 }
 
 fn run_eval_on_the_fly(

@@ -5,6 +5,7 @@ pub mod data;
 pub mod embed;
 pub mod eval;
 pub mod fine_tune;
+pub mod freehand;
 pub mod index;
 pub mod pseudo_sketch;
 pub mod search;

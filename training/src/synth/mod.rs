@@ -13,7 +13,8 @@
 //! per-drawer wobble, line width, ink, pose jitter and dropped details.
 //!
 //! Output layout (what the trainer reads): `OUT/trainA/STEM_KK.png` sketches,
-//! `OUT/trainB/STEM.png` photos, the same under `testA/` / `testB/`, and `OUT/synth.json`
+//! `OUT/trainB/STEM.png` photos, the same under `testA/` / `testB/`, `OUT/labels.json` (each
+//! photo's category) and `OUT/synth.json`
 //! describing every garment. A seed regenerates the same files.
 //!
 //! The parts, one idea each: `garment` what a garment is and how a random one is drawn;
@@ -168,6 +169,18 @@ pub fn generate(options: &SynthOptions) -> anyhow::Result<(usize, usize)> {
         "garments": records,
     }))?;
     arnet_model::fsutil::write_atomic(&options.out.join("synth.json"), &json)?;
+    // Each photo's category, in the labels format `arnet eval --labels` and
+    // `arnet train --class-weight` read (the same as `arnet data fashion-mnist` writes).
+    let labels: std::collections::BTreeMap<String, serde_json::Value> = garments
+        .iter()
+        .enumerate()
+        .map(|(i, garment)| (stem(i), serde_json::to_value(garment.category)))
+        .map(|(stem, value)| value.map(|v| (stem, v)))
+        .collect::<Result<_, _>>()?;
+    arnet_model::fsutil::write_atomic(
+        &options.out.join("labels.json"),
+        &serde_json::to_vec_pretty(&labels)?,
+    )?;
     Ok((options.photos, options.photos * options.sketches_per_photo))
 }
 
