@@ -85,12 +85,14 @@ impl SketchApp {
                         before,
                         after,
                         kept_start,
+                        kinds,
                     },
                 ) => {
                     self.fine_tune_status = FineTuneStatus::Done {
                         before,
                         after,
                         kept_start,
+                        kinds,
                     };
                     // Kept: the open model is the starting model; nothing to switch.
                     if !kept_start {

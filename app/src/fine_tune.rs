@@ -70,6 +70,8 @@ pub enum FineTuneEvent {
         after: Option<f64>,
         /// Fine-tuning did not improve the held-out check: the starting model stays.
         kept_start: bool,
+        /// The kind check (category precision@10), before and after, if reported.
+        kinds: Option<[f64; 2]>,
     },
     /// Training failed (the trainer's last error line).
     Failed(String),
@@ -87,6 +89,7 @@ enum Message {
         before: Option<f64>,
         after: Option<f64>,
         kept_start: bool,
+        kinds: Option<[f64; 2]>,
         last_error: Option<String>,
     },
 }
@@ -98,6 +101,7 @@ struct TrainerEnd {
     before: Option<f64>,
     after: Option<f64>,
     kept_start: bool,
+    kinds: Option<[f64; 2]>,
     last_error: Option<String>,
 }
 
@@ -170,12 +174,14 @@ impl FineTuneJob {
                     before,
                     after,
                     kept_start,
+                    kinds,
                     last_error,
                 } => {
                     self.ended = Some(TrainerEnd {
                         before,
                         after,
                         kept_start,
+                        kinds,
                         last_error,
                     })
                 }
@@ -194,6 +200,7 @@ impl FineTuneJob {
             before,
             after,
             kept_start,
+            kinds,
             last_error,
         } = self.ended.take().expect("ended");
         events.push(if self.cancelled {
@@ -204,6 +211,7 @@ impl FineTuneJob {
                 before,
                 after,
                 kept_start,
+                kinds,
             }
         } else {
             FineTuneEvent::Failed(
@@ -242,7 +250,7 @@ fn read_trainer_events(
     errors: std::thread::JoinHandle<Option<String>>,
     sender: &Sender<Message>,
 ) {
-    let (mut before, mut after, mut kept_start) = (None, None, false);
+    let (mut before, mut after, mut kept_start, mut kinds) = (None, None, false, None);
     for line in stdout.lines().map_while(Result::ok) {
         let Some(event) = TrainingEvent::parse(&line) else {
             continue;
@@ -259,8 +267,13 @@ fn read_trainer_events(
                 before: b,
                 after: a,
                 kept_start: k,
+                kind_before,
+                kind_after,
                 ..
-            } => (before, after, kept_start) = (Some(*b), Some(*a), *k),
+            } => {
+                (before, after, kept_start) = (Some(*b), Some(*a), *k);
+                kinds = kind_before.zip(*kind_after).map(|(b, a)| [b, a]);
+            }
             _ => {}
         }
         if sender
@@ -275,6 +288,7 @@ fn read_trainer_events(
         before,
         after,
         kept_start,
+        kinds,
         last_error,
     });
 }

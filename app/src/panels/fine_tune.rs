@@ -36,6 +36,9 @@ pub enum FineTuneStatus {
         after: Option<f64>,
         /// Fine-tuning did not improve the held-out check: the app kept the starting model.
         kept_start: bool,
+        /// The kind check (category precision@10 of free-hand drawings among the gallery),
+        /// before and after, if the trainer reported it.
+        kinds: Option<[f64; 2]>,
     },
     /// Failed (message).
     Failed(String),
@@ -174,19 +177,23 @@ impl FineTunePanel {
                     before,
                     after,
                     kept_start,
+                    kinds,
                 } => {
                     let percent =
                         |v: &Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.1}%"));
+                    let kinds = kinds
+                        .map(|[b, a]| format!("; kinds P@10 {b:.1}% before, {a:.1}% after"))
+                        .unwrap_or_default();
                     ui.label(if *kept_start {
                         format!(
-                            "fine-tuning did not help (held-out Acc@1 {} before, {} after): \
+                            "fine-tuning did not help (held-out Acc@1 {} before, {} after{kinds}): \
                              kept the current model",
                             percent(before),
                             percent(after)
                         )
                     } else {
                         format!(
-                            "fine-tuned: held-out Acc@1 {} before, {} after",
+                            "fine-tuned: held-out Acc@1 {} before, {} after{kinds}",
                             percent(before),
                             percent(after)
                         )
