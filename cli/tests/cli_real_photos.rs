@@ -555,6 +555,28 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
     assert_eq!(only_drawings["p10"], 50.0);
     assert_eq!(only_drawings["per_kind"]["coat"]["sketches"], 1);
     assert_eq!(only_drawings["per_kind"]["t-shirt/top"]["p10"], 50.0);
+    // search --labels names a labelled drawing's own kind.
+    let run = arnet(&[
+        "search",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--gallery",
+        dir.join("data/testB").to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+        "--json",
+        dir.join("data/testA/freehand-coat-000_1.png")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(line["class"], "coat", "{line}");
+    assert_eq!(line["p10"], 50.0, "{line}");
 
     // With traced sketches of the photos beside them: Acc@K over those four, kinds over six.
     let run = arnet(&[

@@ -27,8 +27,9 @@ pub struct SearchArgs {
     #[arg(long)]
     json: bool,
     /// With --json: photo classes ({"STEM": "class"}); every result gets its "class", and a
-    /// sketch named after a labelled photo (`STEM_N.png`) its "class" and "p10", the share of
-    /// its first ten results of that class (percent).
+    /// sketch the file labels (a free-hand drawing of a kind) or named after a labelled photo
+    /// (`STEM_N.png`) its "class" and "p10", the share of its first ten results of that class
+    /// (percent).
     #[arg(long, requires = "json")]
     labels: Option<PathBuf>,
     /// The garment's colour, #RRGGBB: results are re-ranked by shape plus how close each
@@ -174,7 +175,10 @@ fn json_line(
         .collect();
     let mut line = serde_json::json!({ "sketch": sketch.to_string_lossy(), "results": results });
     if let Some(labels) = labels {
-        let class = photo_stem_of_sketch(sketch).and_then(|stem| labels.class_of_stem(&stem));
+        // The sketch's own label (a free-hand drawing of a kind), else its photo's.
+        let class = labels
+            .class_of(sketch)
+            .or_else(|| photo_stem_of_sketch(sketch).and_then(|stem| labels.class_of_stem(&stem)));
         line["class"] = serde_json::json!(class);
         if let Some(class) = class {
             let top = &hits[..hits.len().min(categories::PRECISION_AT)];
