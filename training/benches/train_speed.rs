@@ -78,6 +78,10 @@ fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
         sketches_augmented: pixels(values, 2),
         photos: pixels(values, 3),
         photos_augmented: pixels(values, 4),
+        // The paper's step: no category term.
+        classes: vec![None; recipe.optimiser.batch_size],
+        freehand: Vec::new(),
+        freehand_classes: Vec::new(),
     };
     let mut sums = LossSums::default();
     let mut times = Vec::with_capacity(steps);

@@ -273,6 +273,35 @@ fn rib_ticks(rng: &mut Rng, from: [f32; 2], to: [f32; 2], depth: f32) -> Vec<Lin
         .collect()
 }
 
+/// A hood standing up behind the neck: the shape of a head's back, from one neck corner to
+/// the other.
+fn hood(upper: &Upper, rng: &mut Rng) -> Line {
+    let w = upper.neck_half + rng.range(0.02, 0.05);
+    let h = rng.range(0.1, 0.17);
+    vec![
+        [0.5 - upper.neck_half, upper.top],
+        [0.5 - w, upper.top - h * 0.55],
+        [0.5 - w * 0.6, upper.top - h],
+        [0.5 + w * 0.6, upper.top - h],
+        [0.5 + w, upper.top - h * 0.55],
+        [0.5 + upper.neck_half, upper.top],
+    ]
+}
+
+/// A front pouch pocket (a hoodie's): a trapezoid across the belly.
+fn pouch(upper: &Upper) -> Line {
+    let y0 = upper.bottom - (upper.bottom - upper.top) * 0.35;
+    let y1 = upper.bottom - (upper.bottom - upper.top) * 0.08;
+    let half = (upper.hem[0] - 0.5) * 0.55;
+    vec![
+        [0.5 - half * 0.75, y0],
+        [0.5 - half, y1],
+        [0.5 + half, y1],
+        [0.5 + half * 0.75, y0],
+        [0.5 - half * 0.75, y0],
+    ]
+}
+
 /// A column of `count` buttons from `top` to `bottom` at `x`.
 fn button_column(x: f32, top: f32, bottom: f32, count: usize) -> Vec<[f32; 2]> {
     (0..count)
@@ -348,6 +377,11 @@ pub(super) fn pullover(rng: &mut Rng) -> Drawing {
         outline: upper.outline(),
         ..Drawing::default()
     };
+    if upper.neck == Neck::Round && rng.chance(0.2) {
+        // A hoodie: the hood behind the neck and a pouch at the front.
+        drawing.details.push(hood(&upper, rng));
+        drawing.details.push(pouch(&upper));
+    }
     match upper.neck {
         Neck::High => {
             // The turtleneck: a band standing above the shoulders, folded over.
@@ -465,6 +499,55 @@ pub(super) fn shirt(rng: &mut Rng) -> Drawing {
 }
 
 pub(super) fn coat(rng: &mut Rng) -> Drawing {
+    if rng.chance(0.35) {
+        return jacket(rng);
+    }
+    long_coat(rng)
+}
+
+/// A short jacket: hip length, zipped down the middle, often hooded, pockets at the sides.
+fn jacket(rng: &mut Rng) -> Drawing {
+    let mut upper = Upper::random(rng, (0.62, 0.8), (0.85, 1.05), (6.0, 24.0));
+    upper.neck = Neck::Round;
+    upper.neck_depth = rng.range(0.015, 0.04);
+    let mut drawing = Drawing {
+        outline: upper.outline(),
+        ..Drawing::default()
+    };
+    let hem_y = upper.bottom + upper.hem_curve;
+    drawing
+        .details
+        .push(vec![[0.5, upper.top + upper.neck_depth], [0.5, hem_y]]);
+    if rng.chance(0.55) {
+        drawing.details.push(hood(&upper, rng));
+    } else if rng.chance(0.6) {
+        // A stand-up collar.
+        let h = rng.range(0.025, 0.05);
+        drawing.details.push(vec![
+            [0.5 - upper.neck_half, upper.top],
+            [0.5 - upper.neck_half, upper.top - h],
+            [0.5 + upper.neck_half, upper.top - h],
+            [0.5 + upper.neck_half, upper.top],
+        ]);
+    }
+    if rng.chance(0.6) {
+        let y = upper.bottom - (upper.bottom - upper.top) * rng.range(0.2, 0.32);
+        let x = 0.5 + (upper.hem[0] - 0.5) * 0.6;
+        for side in both_sides(vec![[x - 0.02, y - 0.05], [x + 0.02, y + 0.03]]) {
+            drawing.details.push(side);
+        }
+    }
+    if rng.chance(0.5) {
+        drawing.details.push(upper.hem_band(rng.range(0.025, 0.05)));
+    }
+    if rng.chance(0.5) {
+        drawing.details.extend(upper.cuffs(rng.range(0.03, 0.05)));
+    }
+    drawing
+}
+
+/// A long coat: open down the front under lapels, buttons, pocket flaps, sometimes a belt.
+fn long_coat(rng: &mut Rng) -> Drawing {
     let mut upper = Upper::random(rng, (0.78, 0.95), (0.62, 0.8), (6.0, 24.0));
     upper.neck = Neck::V;
     upper.neck_half = rng.range(0.05, 0.09);
