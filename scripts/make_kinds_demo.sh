@@ -11,7 +11,8 @@
 # one `arnet train` epoch over one chunk plus the synthetic replay, starting from the previous
 # round's weights. A finished round is never run again; an interrupted one continues from its
 # last checkpoint (`--resume`), so at most one round's work is lost with a session. PASSES
-# goes over the chunks again. Each round's metrics, recipe and best.json are copied to
+# goes over the chunks again (PASS_FROM=1 START=FILE: a pass from other weights, e.g. with
+# another CLASS_WEIGHT). Each round's metrics, recipe and best.json are copied to
 # docs/kinds-training/ as soon as it ends.
 #
 # Needs Debian's dataset-fashion-mnist. WORK (default work/kinds-demo) keeps data and runs.
@@ -25,6 +26,7 @@ WORK=${WORK:-work/kinds-demo}
 ROUNDS=${ROUNDS:-4}                   # chunks of the real photos
 PER_ROUND=${PER_ROUND:-2500}          # real photos per chunk: ROUNDS x PER_ROUND in all
 PASSES=${PASSES:-1}                   # times over all chunks
+PASS_FROM=${PASS_FROM:-0}             # first pass to run (with START: continue from other weights)
 SYNTH_PHOTOS=${SYNTH_PHOTOS:-500}     # synthetic garments replayed in every round (seed 101)
 CLASS_WEIGHT=${CLASS_WEIGHT:-1.0}
 FREEHAND=${FREEHAND:-8}               # free-hand drawings per step
@@ -85,7 +87,7 @@ EOF
 }
 
 previous=$START
-for pass in $(seq 0 $((PASSES - 1))); do
+for pass in $(seq "$PASS_FROM" $((PASSES - 1))); do
   for round in $(seq 0 $((ROUNDS - 1))); do
     name="pass$pass-round$round"
     run="$WORK/$name"
