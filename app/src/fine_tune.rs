@@ -90,6 +90,8 @@ enum Message {
         after: Option<f64>,
         kept_start: bool,
         kinds: Option<[f64; 2]>,
+        /// The model the outcome names, if the trainer reported one.
+        weights: Option<PathBuf>,
         last_error: Option<String>,
     },
 }
@@ -102,6 +104,7 @@ struct TrainerEnd {
     after: Option<f64>,
     kept_start: bool,
     kinds: Option<[f64; 2]>,
+    weights: Option<PathBuf>,
     last_error: Option<String>,
 }
 
@@ -175,6 +178,7 @@ impl FineTuneJob {
                     after,
                     kept_start,
                     kinds,
+                    weights,
                     last_error,
                 } => {
                     self.ended = Some(TrainerEnd {
@@ -182,6 +186,7 @@ impl FineTuneJob {
                         after,
                         kept_start,
                         kinds,
+                        weights,
                         last_error,
                     })
                 }
@@ -201,13 +206,16 @@ impl FineTuneJob {
             after,
             kept_start,
             kinds,
+            weights,
             last_error,
         } = self.ended.take().expect("ended");
+        // The file the outcome names; the run folder's best model when it named none.
+        let weights = weights.unwrap_or_else(|| self.weights.clone());
         events.push(if self.cancelled {
             FineTuneEvent::Cancelled
-        } else if status.success() && self.weights.is_file() {
+        } else if status.success() && weights.is_file() {
             FineTuneEvent::Finished {
-                weights: self.weights.clone(),
+                weights,
                 before,
                 after,
                 kept_start,
@@ -251,6 +259,7 @@ fn read_trainer_events(
     sender: &Sender<Message>,
 ) {
     let (mut before, mut after, mut kept_start, mut kinds) = (None, None, false, None);
+    let mut weights = None;
     for line in stdout.lines().map_while(Result::ok) {
         let Some(event) = TrainingEvent::parse(&line) else {
             continue;
@@ -269,10 +278,11 @@ fn read_trainer_events(
                 kept_start: k,
                 kind_before,
                 kind_after,
-                ..
+                weights: w,
             } => {
                 (before, after, kept_start) = (Some(*b), Some(*a), *k);
                 kinds = kind_before.zip(*kind_after).map(|(b, a)| [b, a]);
+                weights = Some(w.clone());
             }
             _ => {}
         }
@@ -289,6 +299,7 @@ fn read_trainer_events(
         after,
         kept_start,
         kinds,
+        weights,
         last_error,
     });
 }

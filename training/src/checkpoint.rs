@@ -78,6 +78,10 @@ pub struct RunState {
     pub average: Option<AverageState>,
 }
 
+/// The best model's file name in a run folder: what `arnet train` and `arnet fine-tune` leave
+/// for the user (and the app) to load.
+pub const BEST_WEIGHTS_FILE: &str = "best.safetensors";
+
 /// Paths of a run folder.
 #[derive(Debug, Clone)]
 pub struct RunDir {
@@ -110,7 +114,7 @@ impl RunDir {
 
     /// `OUT/best.safetensors`.
     pub fn best_weights(&self) -> PathBuf {
-        self.root.join("best.safetensors")
+        self.root.join(BEST_WEIGHTS_FILE)
     }
 
     /// `OUT/best.json`.

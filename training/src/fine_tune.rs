@@ -141,7 +141,8 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
     }
     // The starting model must load before anything is written.
     let start = WeightFile::read(&options.weights)?;
-    if options.out.join("best.safetensors").exists() {
+    let weights = crate::checkpoint::RunDir::new(&options.out).best_weights();
+    if weights.exists() {
         anyhow::bail!(
             "{}: already holds a fine-tuned model; choose another --out",
             options.out.display()
@@ -210,7 +211,6 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
         .first()
         .map(|m| m.val)
         .context("the trainer reported no check of the starting model")?;
-    let weights = options.out.join("best.safetensors");
     let tuned = WeightFile::read(&weights)?.load_pair(None, &device)?;
     let kind_before = kinds.precision(&start_pair, &photo_files, &device)?.p10;
     let kind_after = kinds.precision(&tuned, &photo_files, &device)?.p10;

@@ -650,7 +650,7 @@ fn write_best_report(
         val: &best.val,
         test,
         untrained_test: state.untrained_test.as_ref(),
-        weights: "best.safetensors",
+        weights: crate::checkpoint::BEST_WEIGHTS_FILE,
     };
     arnet_model::fsutil::write_atomic(&run.best_report(), &serde_json::to_vec_pretty(&report)?)
         .with_context(|| format!("{}", run.best_report().display()))
