@@ -32,6 +32,7 @@ pub mod events;
 mod flex_kernels;
 pub mod fsutil;
 pub mod gallery;
+pub mod hash;
 pub mod loss;
 pub mod mstr;
 pub mod parallel;

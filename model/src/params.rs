@@ -217,12 +217,7 @@ pub fn visit_batch_norm(
 /// ids are re-derived, and the saved optimiser state attaches to the same parameters.
 pub fn assign_stable_ids<M: VisitParams>(module: &mut M) {
     module.visit_params("", &mut |name, slot| {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in name.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        slot.set_id(ParamId::from(hash));
+        slot.set_id(ParamId::from(crate::hash::fnv1a(name.as_bytes())));
     });
 }
 

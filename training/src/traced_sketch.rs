@@ -288,9 +288,7 @@ pub fn traced_name(photo: &Path, k: usize) -> Option<String> {
 /// A stable 64-bit hash of a stem (FNV-1a), so a photo's sketches do not depend on its
 /// position in a folder.
 fn stem_hash(stem: &str) -> u64 {
-    stem.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    arnet_model::hash::fnv1a(stem.as_bytes())
 }
 
 /// Writes `per_photo` traced sketches of `photo` into `out` (`STEM_t1.png`...), reusing the

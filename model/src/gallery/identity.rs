@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::hash::Fnv1a;
+
 /// The platform cache folder of ARNet Sketch (`ARNET_CACHE_DIR` overrides it).
 pub fn default_cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ARNET_CACHE_DIR") {
@@ -12,29 +14,12 @@ pub fn default_cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("arnet-sketch-cache"))
 }
 
-/// 64-bit FNV-1a, streaming.
-#[derive(Debug, Clone, Copy)]
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 /// The identity of a model for the cache: a hash of the weight file's bytes and the head
 /// count it is run with.
 pub fn model_identity(weights: &Path, heads: Option<usize>) -> std::io::Result<String> {
     use std::io::Read;
     let mut file = std::fs::File::open(weights)?;
-    let mut hash = Fnv::new();
+    let mut hash = Fnv1a::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {
         let n = file.read(&mut buffer)?;
@@ -44,7 +29,7 @@ pub fn model_identity(weights: &Path, heads: Option<usize>) -> std::io::Result<S
         hash.update(&buffer[..n]);
     }
     hash.update(format!("heads={heads:?}").as_bytes());
-    Ok(format!("{:016x}", hash.0))
+    Ok(format!("{:016x}", hash.finish()))
 }
 
 /// The folder holding the store of `gallery` for `model_id` under `cache_dir`
@@ -53,11 +38,11 @@ pub fn store_dir(cache_dir: &Path, gallery: &Path, model_id: &str) -> PathBuf {
     let canonical = gallery
         .canonicalize()
         .unwrap_or_else(|_| gallery.to_path_buf());
-    let mut hash = Fnv::new();
+    let mut hash = Fnv1a::new();
     hash.update(canonical.to_string_lossy().as_bytes());
     cache_dir
         .join("galleries")
-        .join(format!("{:016x}", hash.0))
+        .join(format!("{:016x}", hash.finish()))
         .join(model_id)
 }
 
