@@ -31,6 +31,7 @@ SYNTH_PHOTOS=${SYNTH_PHOTOS:-500}     # synthetic garments replayed in every rou
 CLASS_WEIGHT=${CLASS_WEIGHT:-1.0}
 FREEHAND=${FREEHAND:-8}               # free-hand drawings per step
 LR=${LR:-5e-5}
+SYNTH_KINDS=${SYNTH_KINDS:-1}         # 0: the synthetic garments take no part in the category term
 START=${START:-assets/demo/model.safetensors}
 RECORD=${RECORD:-docs/kinds-training}
 mkdir -p "$WORK" "$RECORD"
@@ -54,7 +55,8 @@ if [ ! -d "$WORK/gallery/trainB" ]; then
 fi
 
 # One data folder per chunk: the synthetic replay and chunk R of the real photos (in file
-# order), with both labels files merged into DATA/labels.json.
+# order), with both labels files merged into DATA/labels.json (only the real photos' with
+# SYNTH_KINDS=0; a folder already made keeps its labels: delete DATA/labels.json to remake it).
 data_for_round() {
   local round=$1 data="$WORK/data-$1"
   if [ -f "$data/labels.json" ]; then
@@ -75,11 +77,14 @@ data_for_round() {
     done
   ln -sfn "$(realpath "$WORK/gallery/trainA")" "$data/testA"
   ln -sfn "$(realpath "$WORK/gallery/trainB")" "$data/testB"
-  python3 - "$WORK/synth/labels.json" "$WORK/real/labels.json" "$data/labels.json.tmp" <<'EOF'
+  local synth_labels="$WORK/synth/labels.json"
+  [ "$SYNTH_KINDS" = 0 ] && synth_labels=/dev/null
+  python3 - "$synth_labels" "$WORK/real/labels.json" "$data/labels.json.tmp" <<'EOF'
 import json, sys
 merged = {}
 for path in sys.argv[1:3]:
-    merged.update(json.load(open(path)))
+    text = open(path).read()
+    merged.update(json.loads(text) if text.strip() else {})
 json.dump(merged, open(sys.argv[3], "w"), indent=1, sort_keys=True)
 EOF
   mv "$data/labels.json.tmp" "$data/labels.json"
