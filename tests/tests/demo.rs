@@ -12,16 +12,17 @@ use arnet_model::raster::{SKETCH_RASTER_SIZE, Stroke, rasterize};
 use arnet_model::retrieval::EmbeddingMatrix;
 use arnet_model::{ArnetPair, Backend, weights};
 
-/// Acc@1 and Acc@10 measured on the committed demo (README, "The bundled demo": 83.0 / 100.0
-/// from generated sketches, 80.0 / 100.0 from app-drawn stroke lists) minus a margin of a few
-/// sketches out of 200 (a rerun of the demo scripts is not bit-identical on every machine).
+/// Acc@1 and Acc@10 measured on the committed demo (docs/results.md: 72.0 / 99.5 from
+/// generated sketches, 73.5 / 99.5 from app-drawn stroke lists, since the model learnt kinds of
+/// garment from real photos; 83.0 and 80.0 before) minus a margin of a few sketches out of 200
+/// (a rerun of the demo scripts is not bit-identical on every machine).
 const MIN_GENERATED: Accuracy = Accuracy {
-    at1: 78.0,
-    at10: 98.0,
+    at1: 68.0,
+    at10: 97.0,
 };
 const MIN_APP_STROKES: Accuracy = Accuracy {
-    at1: 78.0,
-    at10: 98.0,
+    at1: 69.0,
+    at10: 97.0,
 };
 /// The untrained model of the same shape scores about chance (Acc@10: 5 % for 200 photos).
 const MAX_UNTRAINED: Accuracy = Accuracy {

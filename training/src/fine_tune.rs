@@ -41,7 +41,8 @@ use crate::recipe::{Init, OptimiserRecipe, Recipe};
 use crate::train::{TrainOptions, train};
 use arnet_model::Backend;
 
-/// Default epochs (about four minutes for a 200-photo gallery on two CPU cores).
+/// Default epochs (about six minutes for a 200-photo gallery on two CPU cores, the kind check
+/// and the category term included).
 pub const DEFAULT_EPOCHS: usize = 3;
 /// Default Adam rate: low, so that the model stays near what it knew.
 pub const DEFAULT_LEARNING_RATE: f64 = 2e-5;
