@@ -168,20 +168,7 @@ impl Placement {
 /// Resamples a polyline about every `step`, then bends it with a slow wobble and jitters each
 /// point, as a hand does.
 fn by_hand(points: &[[f32; 2]], hand: &Hand, rng: &mut Rng) -> Vec<[f32; 2]> {
-    const STEP: f32 = 0.01;
-    let mut dense = Vec::new();
-    for w in points.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
-        let n = (len / STEP).ceil().max(1.0) as usize;
-        for i in 0..n {
-            let t = i as f32 / n as f32;
-            dense.push([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
-        }
-    }
-    if let Some(&last) = points.last() {
-        dense.push(last);
-    }
+    let dense = crate::synth::resample(points, 0.01);
     let (fx, fy) = (rng.range(3.0, 12.0), rng.range(3.0, 12.0));
     let (px, py) = (rng.range(0.0, 6.3), rng.range(0.0, 6.3));
     let count = dense.len().max(2) as f32;
@@ -199,7 +186,7 @@ fn by_hand(points: &[[f32; 2]], hand: &Hand, rng: &mut Rng) -> Vec<[f32; 2]> {
 }
 
 /// Runs a stroke a little past (or short of) each end.
-fn overshoot(points: &mut Vec<[f32; 2]>, amount: f32, rng: &mut Rng) {
+fn overshoot(points: &mut [[f32; 2]], amount: f32, rng: &mut Rng) {
     if points.len() < 2 || amount <= 0.0 {
         return;
     }

@@ -41,6 +41,7 @@ use crate::rng::Rng;
 pub use garment::{Category, Garment, Hem, Neckline, Sleeve, Stripes};
 pub use photo::render_photo;
 pub use shape::Shape;
+pub(crate) use sketch::resample;
 pub use sketch::{Drawer, app_drawer, render_sketch, sketch_strokes, varied_sketch_strokes};
 
 /// Side of generated photos and sketches in pixels.

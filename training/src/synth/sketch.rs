@@ -40,9 +40,10 @@ impl Drawer {
     }
 }
 
-/// Resamples a polyline every `step` and adds a smooth wobble plus jitter.
-fn hand_drawn(points: &[[f32; 2]], drawer: &Drawer, rng: &mut Rng) -> Vec<[f32; 2]> {
-    let step = 0.012;
+/// `points` with a point about every `step` along each segment (the segments' own points
+/// kept), so that a hand's wobble bends long straight lines too. The free-hand sketcher uses it
+/// as well.
+pub(crate) fn resample(points: &[[f32; 2]], step: f32) -> Vec<[f32; 2]> {
     let mut dense = Vec::new();
     for w in points.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -56,6 +57,12 @@ fn hand_drawn(points: &[[f32; 2]], drawer: &Drawer, rng: &mut Rng) -> Vec<[f32; 
     if let Some(&last) = points.last() {
         dense.push(last);
     }
+    dense
+}
+
+/// Resamples a polyline every `step` and adds a smooth wobble plus jitter.
+fn hand_drawn(points: &[[f32; 2]], drawer: &Drawer, rng: &mut Rng) -> Vec<[f32; 2]> {
+    let dense = resample(points, 0.012);
     let (fx, fy) = (rng.range(4.0, 11.0), rng.range(4.0, 11.0));
     let (px, py) = (rng.range(0.0, 6.3), rng.range(0.0, 6.3));
     let count = dense.len().max(2) as f32;
