@@ -213,7 +213,7 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
         .map(|m| m.val)
         .context("the trainer reported no check of the starting model")?;
     let tuned = WeightFile::read(&weights)?.load_pair(None, &device)?;
-    let kind_before = kinds.precision(&start_pair, &photo_files, &device)?.p10;
+    let kind_before = kinds.start_precision(&start_pair, &device)?.p10;
     let kind_after = kinds.precision(&tuned, &photo_files, &device)?.p10;
     let improved =
         FineTuneOutcome::keeps_both(best.val.better_than(&before), kind_before, kind_after);

@@ -78,6 +78,8 @@ fn embed_photos(
 pub struct KindCheck {
     /// Each photo's kind.
     pub photo_kinds: Vec<Kind>,
+    /// The gallery as the reading model embedded it (its own check reuses it).
+    start_gallery: EmbeddingMatrix,
     check: Vec<Vec<f32>>,
     check_kinds: Vec<Kind>,
 }
@@ -115,6 +117,7 @@ impl KindCheck {
         let (check, check_kinds) = drawings(CHECK_PER_KIND, CHECK_STREAM, size);
         Ok(Self {
             photo_kinds,
+            start_gallery: gallery,
             check,
             check_kinds,
         })
@@ -128,7 +131,25 @@ impl KindCheck {
         photos: &[PathBuf],
         device: &Device,
     ) -> anyhow::Result<KindFigures> {
-        let gallery = embed_photos(pair, photos, device)?;
+        self.precision_among(pair, &embed_photos(pair, photos, device)?, device)
+    }
+
+    /// [`KindCheck::precision`] of the model that read the kinds, from the gallery embeddings
+    /// [`KindCheck::read`] already made.
+    pub fn start_precision(
+        &self,
+        start: &ArnetPair,
+        device: &Device,
+    ) -> anyhow::Result<KindFigures> {
+        self.precision_among(start, &self.start_gallery, device)
+    }
+
+    fn precision_among(
+        &self,
+        pair: &ArnetPair,
+        gallery: &EmbeddingMatrix,
+        device: &Device,
+    ) -> anyhow::Result<KindFigures> {
         let queries = embed_inputs(&pair.sketch, &self.check, 32, device);
         let labels: Vec<Option<&str>> = self.photo_kinds.iter().map(|k| Some(k.label())).collect();
         let ranked: Vec<(&str, Vec<usize>)> = queries

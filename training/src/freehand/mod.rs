@@ -12,6 +12,7 @@
 //! figures measure drawings the model never saw the like of.
 
 mod kinds;
+mod parts;
 
 use arnet_model::raster::{SKETCH_RASTER_SIZE, Stroke, rasterize};
 use image::RgbImage;
