@@ -31,6 +31,9 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 }
 
 pub fn run(args: FreehandArgs) -> anyhow::Result<()> {
+    if args.per_kind == 0 {
+        anyhow::bail!("--per-kind must be at least 1");
+    }
     let kinds = if args.kinds.is_empty() {
         Kind::ALL.to_vec()
     } else {
