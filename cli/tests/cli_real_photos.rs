@@ -600,3 +600,114 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
     assert_eq!(both["per_kind"]["coat"]["sketches"], 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `arnet search --like/--unlike/--feedback-weight` moves the query and leaves the "not this"
+/// photos out; a missing photo is named; `arnet eval --feedback-rounds` reports every round.
+#[test]
+fn more_like_this_and_not_this_move_the_results() {
+    let dir = scratch("feedback");
+    let weights = tiny_weights(&dir);
+    let gallery = dir.join("data/testB");
+    shapes(&gallery, 6);
+    let sketch = dir.join("sketch.png");
+    image::RgbImage::from_fn(64, 64, |x, y| {
+        let edge = (x == 10 || x == 50) && (8..56).contains(&y);
+        image::Rgb(if edge { [0, 0, 0] } else { [255, 255, 255] })
+    })
+    .save(&sketch)
+    .unwrap();
+    let search = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "search",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--gallery",
+            gallery.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        args.push(sketch.to_str().unwrap());
+        let run = arnet(&args);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        line["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let path = PathBuf::from(r["path"].as_str().unwrap());
+                path.file_name().unwrap().to_string_lossy().into_owned()
+            })
+            .collect()
+    };
+    let plain = search(&[]);
+    assert_eq!(plain.len(), 6);
+    // The photo ranked last, liked with a large weight, comes first: the query is nearly it.
+    let last = gallery.join(plain.last().unwrap());
+    let liked = search(&["--like", last.to_str().unwrap(), "--feedback-weight", "50"]);
+    assert_eq!(liked[0], plain[5], "{plain:?} -> {liked:?}");
+    // The first, marked "not this", is gone.
+    let first = gallery.join(&plain[0]);
+    let unliked = search(&["--unlike", first.to_str().unwrap()]);
+    assert_eq!(unliked.len(), 5);
+    assert!(!unliked.contains(&plain[0]), "{unliked:?}");
+    // Weight 0 moves nothing.
+    let still = search(&["--like", last.to_str().unwrap(), "--feedback-weight", "0"]);
+    assert_eq!(still, plain);
+    // A photo that is not there is named.
+    let missing = dir.join("nowhere.png");
+    let run = arnet(&[
+        "search",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--gallery",
+        gallery.to_str().unwrap(),
+        "--like",
+        missing.to_str().unwrap(),
+        sketch.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("nowhere.png"));
+
+    // eval --feedback-rounds: round 0 is the plain figure, then one entry per round.
+    std::fs::create_dir_all(dir.join("data/testA")).unwrap();
+    for stem in ["p00", "p03"] {
+        std::fs::copy(&sketch, dir.join(format!("data/testA/{stem}_1.png"))).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("data/trainB")).unwrap();
+    let labels = dir.join("labels.json");
+    let classes = serde_json::json!({
+        "p00": "a", "p01": "a", "p02": "a", "p03": "b", "p04": "b", "p05": "b"
+    });
+    std::fs::write(&labels, classes.to_string()).unwrap();
+    let run = arnet(&[
+        "eval",
+        "--data",
+        dir.join("data").to_str().unwrap(),
+        "--weights",
+        weights.to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+        "--feedback-rounds",
+        "2",
+        "--json",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let rounds = line["feedback"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3, "{line}");
+    assert_eq!(rounds[0]["p10"], line["p10"]);
+    assert_eq!(rounds[0]["acc10"], line["acc10"]);
+    // Each round marks one wrong photo "not this": it leaves the six shown, so P@10 rises.
+    let p10 = |i: usize| rounds[i]["p10"].as_f64().unwrap();
+    assert!(p10(2) > p10(0), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -29,6 +29,7 @@ pub mod device;
 pub mod embed;
 pub mod encoder;
 pub mod events;
+pub mod feedback;
 mod flex_kernels;
 pub mod fsutil;
 pub mod gallery;
@@ -43,6 +44,7 @@ pub mod pseudo_sketch;
 pub mod query;
 pub mod raster;
 pub mod retrieval;
+pub mod shadow;
 pub mod weights;
 
 pub use backbone::{BackboneConfig, patch_norm, vit};

@@ -17,6 +17,7 @@ use image::RgbImage;
 use crate::colour::{ColourQuery, Palette};
 use crate::embed;
 use crate::encoder::ArnetEncoder;
+use crate::feedback::{FeedbackPhotos, rocchio};
 use crate::gallery::{
     COLOUR_RERANK_POOL, CatalogueError, GalleryIndex, SharedCatalogue, rerank_paths,
 };
@@ -64,6 +65,104 @@ pub fn embed_sketch(encoder: &ArnetEncoder, sketch: &Sketch, device: &Device) ->
     embed::embed_inputs(encoder, &[input], 1, device)
         .pop()
         .expect("one embedding per input")
+}
+
+/// "More like this / not this" ready to apply: the marked photos' embeddings
+/// ([`crate::feedback`]).
+#[derive(Debug, Clone, Default)]
+pub struct Feedback {
+    liked: Vec<Vec<f32>>,
+    unliked: Vec<Vec<f32>>,
+    /// The "not this" photos, left out of the results (as given, and as the file system
+    /// names them, so `./g/a.png` and `g/a.png` are one photo).
+    excluded: Vec<(PathBuf, Option<PathBuf>)>,
+    weight: f32,
+}
+
+impl Feedback {
+    /// The embeddings of the photos `marks` names: from `index` when it holds the photo (the
+    /// store keeps every gallery photo's embedding), else embedded from the file with the photo
+    /// encoder (a photo of a shared catalogue, or outside the gallery). An unreadable photo is
+    /// an error naming it.
+    pub fn resolve(
+        marks: &FeedbackPhotos,
+        index: Option<&GalleryIndex>,
+        photo_encoder: &ArnetEncoder,
+        device: &Device,
+    ) -> Result<Self, ImageLoadError> {
+        let embeddings = |photos: &[PathBuf]| -> Result<Vec<Vec<f32>>, ImageLoadError> {
+            photos
+                .iter()
+                .map(|photo| {
+                    let stored = index.and_then(|index| index.embedding(index.position(photo)?));
+                    match stored {
+                        Some(embedding) => Ok(embedding),
+                        None => embed_photo(photo_encoder, photo, device),
+                    }
+                })
+                .collect()
+        };
+        Ok(Self {
+            liked: embeddings(&marks.liked)?,
+            unliked: embeddings(&marks.unliked)?,
+            excluded: marks
+                .unliked
+                .iter()
+                .map(|p| (p.clone(), p.canonicalize().ok()))
+                .collect(),
+            weight: marks.weight,
+        })
+    }
+
+    /// Whether nothing is marked.
+    pub fn is_empty(&self) -> bool {
+        self.liked.is_empty() && self.unliked.is_empty()
+    }
+
+    /// The query moved by the marks (Rocchio, [`crate::feedback::rocchio`]).
+    pub fn apply(&self, query: &[f32]) -> Vec<f32> {
+        rocchio(query, &self.liked, &self.unliked, self.weight)
+    }
+
+    /// Whether `photo` was marked "not this".
+    pub fn excludes(&self, photo: &Path) -> bool {
+        self.excluded.iter().any(|(given, canonical)| {
+            given == photo
+                || canonical
+                    .as_ref()
+                    .is_some_and(|c| photo.canonicalize().is_ok_and(|p| &p == c))
+        })
+    }
+
+    /// The `k` best photos for `query` moved by the marks, the "not this" photos left out.
+    pub fn search(
+        &self,
+        searcher: &mut Searcher,
+        query: &[f32],
+        k: usize,
+        colour: Option<&ColourQuery>,
+    ) -> Result<Vec<SearchHit>, CatalogueError> {
+        if self.is_empty() {
+            return searcher.search(query, k, colour);
+        }
+        let moved = self.apply(query);
+        let mut hits = searcher.search(&moved, k + self.excluded.len(), colour)?;
+        hits.retain(|hit| !self.excludes(&hit.path));
+        hits.truncate(k);
+        Ok(hits)
+    }
+}
+
+/// The unit-length embedding of the photo file at `path` by the photo encoder.
+pub fn embed_photo(
+    encoder: &ArnetEncoder,
+    path: &Path,
+    device: &Device,
+) -> Result<Vec<f32>, ImageLoadError> {
+    let input = model_input(&decode_rgb(path)?, embed::input_size(encoder));
+    Ok(embed::embed_inputs(encoder, &[input], 1, device)
+        .pop()
+        .expect("one embedding per input"))
 }
 
 /// One photo found for a query.

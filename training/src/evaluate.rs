@@ -146,19 +146,26 @@ pub struct LabelledEvaluation {
     pub accuracy: Option<Accuracy>,
     /// Kind figures (`None` when no query has a kind).
     pub kinds: Option<crate::categories::KindReport>,
+    /// With a feedback simulation: the figures before any mark and after each round
+    /// ([`crate::feedback_eval`]).
+    pub feedback: Vec<crate::feedback_eval::FeedbackRound>,
 }
 
 /// Evaluates `pair` on `split` and on `freehand` (sketch files with no photo), with the kinds
-/// of `labels` ([`crate::categories::class_of_sketch`]).
+/// of `labels` ([`crate::categories::class_of_sketch`]); with `feedback`, also the simulated
+/// user of [`crate::feedback_eval`] over the same queries.
+#[allow(clippy::too_many_arguments)] // the evaluation's inputs, each used once
 pub fn evaluate_with_labels(
     pair: &ArnetPair,
     split: &Split,
     freehand: &[std::path::PathBuf],
     labels: &crate::categories::Labels,
+    feedback: Option<crate::feedback_eval::FeedbackSimulation>,
     batch_size: usize,
     device: &Device,
 ) -> anyhow::Result<LabelledEvaluation> {
     use crate::categories::{PRECISION_AT, class_of_sketch, kind_report};
+    use crate::feedback_eval::{FeedbackQuery, simulate_feedback};
     let mut prepared = prepare(pair, split)?;
     let size = input_size(&pair.photo);
     let paired = prepared.sketches.len();
@@ -179,14 +186,23 @@ pub fn evaluate_with_labels(
         .map(|s| s.path.as_path())
         .chain(freehand.iter().map(|p| p.as_path()))
         .collect();
-    let queries: Vec<(&str, Vec<usize>)> = sketches
-        .iter()
+    let labelled: Vec<FeedbackQuery<'_>> = sketches
+        .into_iter()
         .enumerate()
-        .filter_map(|(i, query)| {
+        .filter_map(|(i, embedding)| {
             let photo = (i < paired).then(|| split.photos[prepared.owners[i]].as_path());
-            let class = class_of_sketch(labels, sketch_paths[i], photo)?;
-            let top = gallery.top_k(query, PRECISION_AT);
-            Some((class, top.into_iter().map(|h| h.index).collect()))
+            Some(FeedbackQuery {
+                class: class_of_sketch(labels, sketch_paths[i], photo)?,
+                embedding,
+                owner: (i < paired).then(|| prepared.owners[i]),
+            })
+        })
+        .collect();
+    let queries: Vec<(&str, Vec<usize>)> = labelled
+        .iter()
+        .map(|query| {
+            let top = gallery.top_k(&query.embedding, PRECISION_AT);
+            (query.class, top.into_iter().map(|h| h.index).collect())
         })
         .collect();
     let photo_classes: Vec<Option<&str>> =
@@ -194,6 +210,9 @@ pub fn evaluate_with_labels(
     Ok(LabelledEvaluation {
         accuracy: (paired > 0).then(|| Accuracy::from_ranks(&ranks, split.photos.len())),
         kinds: kind_report(&photo_classes, &queries),
+        feedback: feedback.map_or_else(Vec::new, |settings| {
+            simulate_feedback(&gallery, &photo_classes, &labelled, settings)
+        }),
     })
 }
 

@@ -23,6 +23,7 @@ pub mod checkpoint;
 pub mod dataset;
 pub mod evaluate;
 pub mod fashion_mnist;
+pub mod feedback_eval;
 pub mod fine_tune;
 pub mod freehand;
 pub mod kind_check;

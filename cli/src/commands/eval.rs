@@ -38,6 +38,21 @@ pub struct EvalArgs {
     /// drawings of a kind, `arnet freehand`) count for the kind figures only.
     #[arg(long, conflicts_with = "on_the_fly")]
     labels: Option<PathBuf>,
+    /// With --labels: simulate "more like this / not this" for this many rounds (a user who
+    /// marks the first result of the drawn kind in the top ten "more like this" and the first
+    /// of another kind "not this", docs/feedback.md) and report the figures after each (JSON
+    /// "feedback": [{"round", "p10", "kind1", "acc1", "acc10", "per_kind"}], round 0 before
+    /// any mark).
+    #[arg(long, requires = "labels")]
+    feedback_rounds: Option<usize>,
+    /// With --feedback-rounds: how far a mark moves the query (as `arnet search
+    /// --feedback-weight`).
+    #[arg(long, requires = "feedback_rounds", default_value_t = arnet_model::feedback::DEFAULT_FEEDBACK_WEIGHT)]
+    feedback_weight: f32,
+    /// With --feedback-rounds: how much a "not this" counts against a "more like this"
+    /// (the app's and `arnet search`'s share is fixed; this is for choosing it).
+    #[arg(long, requires = "feedback_rounds", default_value_t = arnet_model::feedback::UNLIKE_SHARE)]
+    feedback_unlike_share: f32,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
@@ -87,6 +102,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         &scan.split,
         &freehand,
         &labels,
+        args.feedback_rounds
+            .map(|rounds| arnet_training::feedback_eval::FeedbackSimulation {
+                rounds,
+                like_weight: args.feedback_weight,
+                unlike_weight: args.feedback_weight * args.feedback_unlike_share,
+            }),
         batch_size,
         &device,
     )?;
@@ -109,6 +130,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         line["kind_sketches"] = serde_json::json!(kinds.overall.sketches);
         line["freehand_sketches"] = serde_json::json!(freehand.len());
         line["per_kind"] = serde_json::to_value(&kinds.per_kind)?;
+        if args.feedback_rounds.is_some() {
+            line["feedback"] = serde_json::to_value(&result.feedback)?;
+        }
         println!("{line}");
     } else {
         if let Some(accuracy) = &result.accuracy {
@@ -126,6 +150,18 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             println!(
                 "  {kind:<12} P@10 {:>6.2}%  first {:>6.2}%  ({} sketches)",
                 figures.p10, figures.kind1, figures.sketches
+            );
+        }
+        for round in result.feedback.iter().skip(1) {
+            let percent = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}%"));
+            println!(
+                "{name}, after {} round(s) of \"more like this / not this\": category P@10 \
+                 {:.2}%  first result of the kind {:.2}%  Acc@1 {}  Acc@10 {}",
+                round.round,
+                round.kinds.overall.p10,
+                round.kinds.overall.kind1,
+                percent(round.acc1),
+                percent(round.acc10)
             );
         }
     }

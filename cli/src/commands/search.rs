@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use arnet_model::colour::ColourQuery;
 use arnet_model::embed;
+use arnet_model::feedback::FeedbackPhotos;
 use arnet_model::gallery::{self, photo_stem_of_sketch};
-use arnet_model::query::{CataloguePalettes, CatalogueSearch, SearchHit, Searcher, Sketch};
+use arnet_model::query::{
+    CataloguePalettes, CatalogueSearch, Feedback, SearchHit, Searcher, Sketch,
+};
 use arnet_training::categories;
 
 use crate::args::{ModelArgs, StoreArgs, warn_kept, warn_skipped};
@@ -40,6 +43,18 @@ pub struct SearchArgs {
     /// With --colour: how much the colour counts against the shape's cosine.
     #[arg(long, default_value_t = arnet_model::colour::DEFAULT_COLOUR_WEIGHT, requires = "colour")]
     colour_weight: f32,
+    /// "More like this": a photo whose kind of garment the results should move towards (its
+    /// embedding is added to the sketch's, Rocchio's update, docs/feedback.md). Repeatable,
+    /// one photo each.
+    #[arg(long = "like", value_name = "PATH")]
+    like: Vec<PathBuf>,
+    /// "Not this": a photo the results should move away from; it is also left out of the
+    /// results. Repeatable, one photo each.
+    #[arg(long = "unlike", value_name = "PATH")]
+    unlike: Vec<PathBuf>,
+    /// How far --like and --unlike move the query (0: not at all).
+    #[arg(long, default_value_t = arnet_model::feedback::DEFAULT_FEEDBACK_WEIGHT)]
+    feedback_weight: f32,
     #[command(flatten)]
     store: StoreArgs,
     /// Sketches to search with.
@@ -69,7 +84,28 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         .iter()
         .map(|path| Ok(Sketch::open(path)?.model_input(size)))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if !(args.feedback_weight.is_finite() && args.feedback_weight >= 0.0) {
+        anyhow::bail!(
+            "--feedback-weight {}: must be a number of at least 0",
+            args.feedback_weight
+        );
+    }
+    let marks = FeedbackPhotos {
+        liked: args.like.clone(),
+        unliked: args.unlike.clone(),
+        weight: args.feedback_weight,
+    };
+    for photo in marks.liked.iter().chain(&marks.unliked) {
+        if !photo.is_file() {
+            anyhow::bail!("{}: no such photo (--like / --unlike)", photo.display());
+        }
+    }
     let mut searcher = gallery_searcher(&args, &pair.photo, &device)?;
+    let index = match &searcher {
+        Searcher::Local(index) => Some(index.clone()),
+        Searcher::Shared(_) => None,
+    };
+    let feedback = Feedback::resolve(&marks, index.as_deref(), &pair.photo, &device)?;
     let queries = embed::embed_inputs(&pair.sketch, &inputs, args.model.run.batch_size, &device);
     let colour = args.colour.map(|rgb| ColourQuery {
         rgb,
@@ -78,7 +114,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for (sketch, query) in args.sketches.iter().zip(queries) {
-        let hits = searcher.search(&query, args.top, colour.as_ref())?;
+        let hits = feedback.search(&mut searcher, &query, args.top, colour.as_ref())?;
         if args.json {
             writeln!(out, "{}", json_line(sketch, &hits, labels.as_ref()))?;
         } else {

@@ -8,12 +8,15 @@ use serde::{Deserialize, Serialize};
 use super::files::FileKey;
 use super::store::{OpenMode, Storage, VectorStore, io_error};
 use crate::colour::{PALETTE_BYTES, Palette};
+use crate::shadow::{LINE_BYTES, LineDrawing};
 
 const MANIFEST: &str = "entries.bin";
 const MAGIC: &[u8; 8] = b"ARNETGAL";
 /// Version 2 added each photo's colour palette; version 1 stores are read (palettes missing,
-/// filled in by the next indexing without re-embedding).
-const VERSION: u8 = 2;
+/// filled in by the next indexing without re-embedding). Version 3 added each photo's line
+/// drawing for the shadow ([`crate::shadow`]); stores of versions 1 and 2 are read with them
+/// missing (made when first needed, [`super::GalleryIndex::line_drawing`]).
+const VERSION: u8 = 3;
 
 /// One stored photo: its id in the vector file and the file it was embedded from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub struct Entry {
     pub key: FileKey,
     /// Its garment colours ([`crate::colour`]); none in stores of version 1.
     pub palette: Option<Palette>,
+    /// Its line drawing ([`crate::shadow`]); none in stores before version 3.
+    pub lines: Option<LineDrawing>,
 }
 
 /// What a store holds: read from and written to `entries.bin`.
@@ -85,7 +90,8 @@ impl Manifest {
 
     /// `MAGIC`, version, u32 header length, JSON header, then per entry: id u64, size u64,
     /// modification time u128, path length u32, UTF-8 path, then (version 2) a byte saying
-    /// whether a palette follows and the palette's bytes (all little-endian). Binary rather
+    /// whether a palette follows and the palette's bytes, then (version 3) a byte saying
+    /// whether a line drawing follows and its 512 bytes (all little-endian). Binary rather
     /// than JSON so that a million entries parse in a fraction of a second.
     fn to_bytes(&self) -> Vec<u8> {
         let header = ManifestHeader {
@@ -116,6 +122,13 @@ impl Manifest {
                 }
                 None => bytes.push(0),
             }
+            match &entry.lines {
+                Some(lines) => {
+                    bytes.push(1);
+                    bytes.extend_from_slice(&lines.to_bytes());
+                }
+                None => bytes.push(0),
+            }
         }
         bytes
     }
@@ -128,7 +141,7 @@ impl Manifest {
             return None;
         }
         let version = reader.take(1)?[0];
-        if version != 1 && version != VERSION {
+        if !(1..=VERSION).contains(&version) {
             return None;
         }
         let length = u32::from_le_bytes(reader.take(4)?.try_into().ok()?) as usize;
@@ -152,6 +165,16 @@ impl Manifest {
                     _ => return None,
                 },
             };
+            let lines = match version {
+                1 | 2 => None,
+                _ => match reader.take(1)?[0] {
+                    0 => None,
+                    1 => Some(LineDrawing::from_bytes(
+                        reader.take(LINE_BYTES)?.try_into().ok()?,
+                    )),
+                    _ => return None,
+                },
+            };
             entries.push(Entry {
                 id,
                 key: FileKey {
@@ -160,6 +183,7 @@ impl Manifest {
                     modified_ns,
                 },
                 palette,
+                lines,
             });
         }
         if reader.at != bytes.len() || entries.iter().any(|e| e.id >= header.next_id) {
@@ -229,11 +253,13 @@ mod tests {
                     id: 0,
                     key: key("a.png", 10, 1),
                     palette: None,
+                    lines: None,
                 },
                 Entry {
                     id: 4,
                     key: key("sub/é.png", 20, u128::MAX),
                     palette: Some(Palette::from_bytes(&[7; PALETTE_BYTES])),
+                    lines: Some(LineDrawing::from_bytes(&[0x5a; LINE_BYTES])),
                 },
             ],
         };
@@ -250,7 +276,10 @@ mod tests {
         }
         // A version 1 store (no palettes) is still read, its palettes missing.
         let mut v1 = manifest.clone();
-        v1.entries.iter_mut().for_each(|e| e.palette = None);
+        v1.entries.iter_mut().for_each(|e| {
+            e.palette = None;
+            e.lines = None;
+        });
         let mut old = v1.to_bytes();
         old[8] = 1;
         let body_start = 13 + u32::from_le_bytes(old[9..13].try_into().unwrap()) as usize;
@@ -264,6 +293,27 @@ mod tests {
         }
         std::fs::write(dir.join(MANIFEST), &version_1).unwrap();
         assert_eq!(read_manifest(&dir, "model-1").unwrap(), v1, "version 1");
+        // A version 2 store (palettes, no line drawings) is read, its line drawings missing.
+        let mut v2 = manifest.clone();
+        v2.entries.iter_mut().for_each(|e| e.lines = None);
+        let mut version_2 = old[..body_start].to_vec();
+        version_2[8] = 2;
+        for entry in &v2.entries {
+            version_2.extend_from_slice(&entry.id.to_le_bytes());
+            version_2.extend_from_slice(&entry.key.size.to_le_bytes());
+            version_2.extend_from_slice(&entry.key.modified_ns.to_le_bytes());
+            version_2.extend_from_slice(&(entry.key.path.len() as u32).to_le_bytes());
+            version_2.extend_from_slice(entry.key.path.as_bytes());
+            match &entry.palette {
+                Some(palette) => {
+                    version_2.push(1);
+                    version_2.extend_from_slice(&palette.to_bytes());
+                }
+                None => version_2.push(0),
+            }
+        }
+        std::fs::write(dir.join(MANIFEST), &version_2).unwrap();
+        assert_eq!(read_manifest(&dir, "model-1").unwrap(), v2, "version 2");
         std::fs::write(dir.join(MANIFEST), b"garbage").unwrap();
         assert!(read_manifest(&dir, "model-1").is_none());
         std::fs::remove_dir_all(&dir).unwrap();

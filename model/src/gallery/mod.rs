@@ -33,6 +33,7 @@ mod store;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
@@ -49,6 +50,7 @@ pub use store::{EXPANSION_SEARCH, OpenMode, Storage, VectorStore};
 use crate::colour::{ColourQuery, Palette};
 use crate::encoder::ArnetEncoder;
 use crate::retrieval::{EmbeddingMatrix, Hit};
+use crate::shadow::LineDrawing;
 
 /// Largest gallery searched exactly by default. Measured by the `gallery_scale` bench on
 /// the 2-core development machine: exact top-10 over 512-d embeddings takes 2.2 ms at 10,000,
@@ -139,6 +141,11 @@ pub struct GalleryIndex {
     pub cached: usize,
     /// Each photo's garment colours (same order as `photos`; none when unknown).
     pub palettes: Vec<Option<Palette>>,
+    /// Each photo's line drawing for the shadow (same order; none when the store was written
+    /// before they were kept, or the photo has no edge).
+    lines: Vec<Option<LineDrawing>>,
+    /// Line drawings made since this index was opened, for photos stored without one.
+    made_lines: Mutex<HashMap<usize, Option<LineDrawing>>>,
     search: Search,
 }
 
@@ -179,6 +186,26 @@ impl GalleryIndex {
         rerank_by_colour(pool, k, colour, |index| {
             self.palettes.get(index).and_then(Option::as_ref)
         })
+    }
+
+    /// The line drawing of photo `position` ([`crate::shadow`]): the stored one, or (a store
+    /// written before they were kept) made from the photo now and remembered while the index
+    /// is open; none when the photo cannot be read.
+    pub fn line_drawing(&self, position: usize) -> Option<LineDrawing> {
+        if let Some(stored) = self.lines.get(position)? {
+            return Some(*stored);
+        }
+        let mut made = self.made_lines.lock().unwrap_or_else(|e| e.into_inner());
+        *made.entry(position).or_insert_with(|| {
+            crate::preprocess::decode_rgb(&self.photos[position])
+                .ok()
+                .map(|photo| LineDrawing::of_photo(&photo))
+        })
+    }
+
+    /// How many photos have a stored line drawing.
+    pub fn stored_line_drawings(&self) -> usize {
+        self.lines.iter().flatten().count()
     }
 
     /// The palette of `photo`, if it is in the gallery and has one.
@@ -247,6 +274,7 @@ impl GalleryIndex {
             .map(|e| (gallery.join(&e.key.path), e.id))
             .unzip();
         let palettes = manifest.entries.iter().map(|e| e.palette).collect();
+        let lines = manifest.entries.iter().map(|e| e.lines).collect();
         let search = search_for(store, &ids, settings.exact_up_to)?;
         Some(Self {
             root: gallery.to_path_buf(),
@@ -254,6 +282,8 @@ impl GalleryIndex {
             skipped: Vec::new(),
             cached: ids.len(),
             palettes,
+            lines,
+            made_lines: Mutex::default(),
             search,
         })
     }
@@ -358,8 +388,8 @@ pub(crate) fn reporter(
 struct Previous {
     store: Option<VectorStore>,
     next_id: u64,
-    /// Stored file key -> id and palette, for the files still to be matched.
-    ids: HashMap<FileKey, (u64, Option<Palette>)>,
+    /// Stored file key -> id, palette and line drawing, for the files still to be matched.
+    ids: HashMap<FileKey, (u64, Option<Palette>, Option<LineDrawing>)>,
 }
 
 fn previous_store(dir: &Path, manifest: Option<Manifest>, unchanged: bool) -> Previous {
@@ -383,7 +413,7 @@ fn previous_store(dir: &Path, manifest: Option<Manifest>, unchanged: bool) -> Pr
             ids: manifest
                 .entries
                 .into_iter()
-                .map(|e| (e.key, (e.id, e.palette)))
+                .map(|e| (e.key, (e.id, e.palette, e.lines)))
                 .collect(),
         },
         // A manifest whose vector file is gone, broken or disagrees: nothing is reusable.
@@ -424,13 +454,18 @@ pub fn index_gallery(
                 .all(|(e, (_, key))| &e.key == key)
     });
     let mut previous = previous_store(&dir, manifest, unchanged);
-    let (mut ids, mut palettes): (Vec<Option<u64>>, Vec<Option<Palette>>) = keyed
-        .iter()
-        .map(|(_, key)| match previous.ids.remove(key) {
-            Some((id, palette)) => (Some(id), palette),
-            None => (None, None),
-        })
-        .unzip();
+    let mut ids: Vec<Option<u64>> = Vec::with_capacity(keyed.len());
+    let mut palettes: Vec<Option<Palette>> = Vec::with_capacity(keyed.len());
+    let mut lines: Vec<Option<LineDrawing>> = Vec::with_capacity(keyed.len());
+    for (_, key) in &keyed {
+        let (id, palette, drawing) = match previous.ids.remove(key) {
+            Some((id, palette, drawing)) => (Some(id), palette, drawing),
+            None => (None, None, None),
+        };
+        ids.push(id);
+        palettes.push(palette);
+        lines.push(drawing);
+    }
     if let Some(store) = &previous.store {
         ids.iter_mut()
             .for_each(|id| *id = id.filter(|&i| store.contains(i)));
@@ -453,7 +488,7 @@ pub fn index_gallery(
         // `previous_store` gives ids only with a store, so there is nothing to forget.
         None => VectorStore::new(dim, settings.storage).map_err(store_error)?,
     };
-    for (_, (stale, _)) in previous.ids.drain() {
+    for (_, (stale, _, _)) in previous.ids.drain() {
         if let Err(e) = store.remove(stale) {
             // Left in the vector file, it matches no photo; the next commit tries again.
             log::warn!("{}: a removed photo's vector stays: {e}", dir.display());
@@ -483,8 +518,9 @@ pub fn index_gallery(
                         reason,
                     });
                 }
-                for (i, palette) in batch.palettes {
+                for (i, palette, drawing) in batch.looks {
                     palettes[i] = Some(palette);
+                    lines[i] = Some(drawing);
                 }
                 for (i, row) in batch.embedded {
                     if store.add(next_id, &row).is_ok() {
@@ -507,7 +543,7 @@ pub fn index_gallery(
         // Best effort: an unwritable store only costs time next run (what was not saved is
         // embedded again), so it is a warning, not a failure of this index.
         if let Err(e) = commit(
-            &dir, settings, dim, next_id, &store, &keyed, &ids, &palettes,
+            &dir, settings, dim, next_id, &store, &keyed, &ids, &palettes, &lines,
         ) {
             log::warn!(
                 "{}: the gallery store could not be saved ({e}); the next run embeds again \
@@ -521,13 +557,15 @@ pub fn index_gallery(
     }
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let mut kept_palettes = Vec::with_capacity(keyed.len());
+    let mut kept_lines = Vec::with_capacity(keyed.len());
     let (photos, kept): (Vec<PathBuf>, Vec<u64>) = keyed
         .into_iter()
         .zip(ids)
-        .zip(palettes)
-        .filter_map(|(((path, _), id), palette)| {
+        .zip(palettes.into_iter().zip(lines))
+        .filter_map(|(((path, _), id), (palette, drawing))| {
             let id = id?;
             kept_palettes.push(palette);
+            kept_lines.push(drawing);
             Some((path, id))
         })
         .unzip();
@@ -544,6 +582,8 @@ pub fn index_gallery(
         skipped,
         cached,
         palettes: kept_palettes,
+        lines: kept_lines,
+        made_lines: Mutex::default(),
         search,
     })
 }
@@ -560,6 +600,7 @@ fn commit(
     keyed: &[(PathBuf, FileKey)],
     ids: &[Option<u64>],
     palettes: &[Option<Palette>],
+    lines: &[Option<LineDrawing>],
 ) -> std::io::Result<()> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -576,12 +617,13 @@ fn commit(
         entries: keyed
             .iter()
             .zip(ids)
-            .zip(palettes)
-            .filter_map(|(((_, key), id), palette)| {
+            .zip(palettes.iter().zip(lines))
+            .filter_map(|(((_, key), id), (palette, drawing))| {
                 Some(Entry {
                     id: (*id)?,
                     key: key.clone(),
                     palette: *palette,
+                    lines: *drawing,
                 })
             })
             .collect(),
@@ -625,6 +667,8 @@ mod tests {
             skipped: Vec::new(),
             cached: 2,
             palettes: vec![None, None],
+            lines: vec![None, None],
+            made_lines: Mutex::default(),
             search,
         };
         assert!(index.is_approximate());

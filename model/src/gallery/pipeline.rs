@@ -13,14 +13,15 @@ use crate::embed::{embed_inputs, input_size};
 use crate::encoder::ArnetEncoder;
 use crate::parallel::parallel_map;
 use crate::preprocess::{decode_rgb, model_input};
+use crate::shadow::LineDrawing;
 
 /// What one batch gave.
 pub(crate) struct Batch {
     /// `(position in paths, L2-normalised embedding)` of the photos embedded.
     pub embedded: Vec<(usize, Vec<f32>)>,
-    /// `(position in paths, colour palette)` of the photos embedded (taken from the same
-    /// decoded pixels, so a photo is read once).
-    pub palettes: Vec<(usize, Palette)>,
+    /// `(position in paths, colour palette, line drawing)` of the photos embedded (taken
+    /// from the same decoded pixels, so a photo is read once).
+    pub looks: Vec<(usize, Palette, LineDrawing)>,
     /// `(position in paths, reason)` of the photos that could not be decoded.
     pub failed: Vec<(usize, String)>,
     /// Photos of the batch handled, including those `still_needed` dropped.
@@ -55,7 +56,10 @@ pub(crate) fn embed_in_batches(
                 }
                 let decoded = parallel_map(chunk.len(), settings.workers, |k| {
                     decode_rgb(paths[chunk[k]])
-                        .map(|image| (model_input(&image, size), Palette::of_photo(&image)))
+                        .map(|image| {
+                            let looks = (Palette::of_photo(&image), LineDrawing::of_photo(&image));
+                            (model_input(&image, size), looks)
+                        })
                         .map_err(|e| e.to_string())
                 });
                 if sender.send((chunk, decoded)).is_err() {
@@ -70,15 +74,15 @@ pub(crate) fn embed_in_batches(
             let needed = still_needed(chunk);
             let mut inputs = Vec::new();
             let mut owners = Vec::new();
-            let mut palettes = Vec::new();
+            let mut looks = Vec::new();
             let mut failed = Vec::new();
             for ((&i, result), needed) in chunk.iter().zip(decoded).zip(needed) {
                 match result {
                     Ok(_) if !needed => {}
-                    Ok((input, palette)) => {
+                    Ok((input, (palette, drawing))) => {
                         inputs.push(input);
                         owners.push(i);
-                        palettes.push((i, palette));
+                        looks.push((i, palette, drawing));
                     }
                     Err(reason) => failed.push((i, reason)),
                 }
@@ -90,7 +94,7 @@ pub(crate) fn embed_in_batches(
             };
             stopped = !on_batch(Batch {
                 embedded: owners.into_iter().zip(rows).collect(),
-                palettes,
+                looks,
                 failed,
                 handled: chunk.len(),
             });
