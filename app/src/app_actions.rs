@@ -91,6 +91,23 @@ impl SketchApp {
                 };
                 self.worker.send(Request::SetStore(url));
             }
+            Action::Like(photo) => {
+                self.feedback.like(photo);
+                self.request_query();
+            }
+            Action::Unlike(photo) => {
+                if self.selected_photo.path.as_ref() == Some(&photo) {
+                    // It leaves the results; its window goes with it.
+                    self.selected_photo.path = None;
+                }
+                self.feedback.unlike(photo);
+                self.request_query();
+            }
+            Action::Unmark(photo) => {
+                self.feedback.forget(&photo);
+                self.request_query();
+            }
+            Action::ShadowChanged => self.request_query(),
             Action::StartFineTune { epochs } => self.start_fine_tune(epochs, Vec::new()),
             Action::CancelFineTune => {
                 if let Some(job) = &mut self.fine_tune {

@@ -52,6 +52,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arnet_model::colour::ColourQuery;
+use arnet_model::feedback::FeedbackPhotos;
 use arnet_model::query::Sketch as QuerySketch;
 use arnet_model::raster::Stroke;
 use image::RgbImage;
@@ -60,11 +61,11 @@ use crate::fine_tune::FineTuneJob;
 use crate::hardware::DeviceChoice;
 use crate::panels::Action;
 pub use crate::panels::canvas::CANVAS_LABEL;
-use crate::panels::canvas::{Canvas, OpenedSketch};
+use crate::panels::canvas::{Canvas, CanvasInput, OpenedSketch};
 use crate::panels::fine_tune::FineTunePanel;
 pub use crate::panels::fine_tune::FineTuneStatus;
 use crate::panels::rank_plot::{self, RankPlot};
-use crate::panels::results::ResultsPanel;
+use crate::panels::results::{ResultsPanel, ResultsView};
 use crate::panels::selected_photo::SelectedPhoto;
 use crate::panels::status_bar::{Status, StatusBar};
 use crate::panels::toolbar::Toolbar;
@@ -97,6 +98,8 @@ pub struct SketchApp {
     catalogue: CatalogueStatus,
     target: Option<PathBuf>,
     rank_history: Vec<(usize, usize)>,
+    /// The results marked "more like this" and "not this" (cleared with the canvas).
+    feedback: FeedbackPhotos,
     message: Option<String>,
     /// The latest error the log reported (a file dialog, the GPU), for the status bar.
     log_error: Option<String>,
@@ -204,6 +207,7 @@ impl SketchApp {
             catalogue: CatalogueStatus::Off,
             target: None,
             rank_history: Vec::new(),
+            feedback: FeedbackPhotos::default(),
             message: sketch_file_error.map(|e| e.to_string()),
             log_error: None,
             log_errors_seen: logging::error_since(0).map_or(0, |(number, _)| number),
@@ -268,6 +272,33 @@ impl SketchApp {
         &self.model
     }
 
+    /// The results marked "more like this" and "not this".
+    pub fn feedback(&self) -> &FeedbackPhotos {
+        &self.feedback
+    }
+
+    /// Marks `photo` "more like this" and searches again, as its button does.
+    pub fn like(&mut self, photo: PathBuf) {
+        self.apply(Action::Like(photo));
+    }
+
+    /// Marks `photo` "not this" and searches again, as its button does.
+    pub fn unlike(&mut self, photo: PathBuf) {
+        self.apply(Action::Unlike(photo));
+    }
+
+    /// Switches the shadow on or off, as its check box does.
+    pub fn set_shadow(&mut self, on: bool) {
+        self.settings.shadow = on;
+        self.apply(Action::ShadowChanged);
+    }
+
+    /// The image the sketch encoder is given for the current drawing: the strokes (or the
+    /// opened sketch) alone, never the shadow painted under them.
+    pub fn query_image(&self) -> RgbImage {
+        self.query_raster()
+    }
+
     /// Id of the newest query sent (0: none).
     pub fn latest_query(&self) -> u64 {
         self.next_query
@@ -313,6 +344,8 @@ impl SketchApp {
             total: 0,
         };
         self.results = None;
+        // Marks name photos of the previous gallery.
+        self.feedback.clear();
         self.worker.send(Request::Index(folder));
     }
 
@@ -393,9 +426,11 @@ impl SketchApp {
         }
     }
 
-    /// Clears the canvas (undoable).
+    /// Clears the canvas (undoable) and the "more like this / not this" marks: they were
+    /// about that drawing.
     pub fn clear(&mut self) {
         let had_image = self.opened_sketch.take().is_some();
+        self.feedback.clear();
         if self.sketch.clear() || had_image {
             self.sketch_changed();
         }
@@ -424,6 +459,8 @@ impl SketchApp {
             target: self.target.clone(),
             k: self.settings.result_count,
             colour: self.colour_query(),
+            feedback: self.feedback.clone(),
+            shadow: self.settings.shadow,
         }));
     }
 
@@ -529,15 +566,26 @@ impl SketchApp {
                     pen_width: &mut self.settings.pen_width,
                     colour: &mut self.settings.colour,
                     colour_weight: &mut self.settings.colour_weight,
+                    shadow: &mut self.settings.shadow,
+                    shadow_opacity: &mut self.settings.shadow_opacity,
                 };
                 self.tools.ui(ui, settings, &self.sketch, &mut actions);
+                let shadow = self
+                    .results
+                    .as_ref()
+                    .filter(|_| self.settings.shadow)
+                    .and_then(|results| Some((results.id, results.shadow.as_deref()?)));
                 self.canvas.ui(
                     ui,
-                    self.tools.tool,
-                    self.settings.pen_width,
-                    &self.sketch,
-                    self.opened_sketch.as_mut(),
-                    reserved,
+                    CanvasInput {
+                        tool: self.tools.tool,
+                        pen_width: self.settings.pen_width,
+                        sketch: &self.sketch,
+                        opened: self.opened_sketch.as_mut(),
+                        shadow: shadow
+                            .map(|(id, shadow)| (id, shadow, self.settings.shadow_opacity)),
+                        reserved_below: reserved,
+                    },
                     &mut actions,
                 );
                 if let Some(target) = &self.target {
@@ -549,16 +597,24 @@ impl SketchApp {
         egui::CentralPanel::default().show(ui, |ui| {
             self.results_panel.ui(
                 ui,
-                self.results.as_ref(),
-                self.settings.result_count,
-                &note,
+                ResultsView {
+                    results: self.results.as_ref(),
+                    count: self.settings.result_count,
+                    note: &note,
+                    feedback: &self.feedback,
+                },
                 &mut self.images,
                 &mut actions,
             );
         });
         let can_save = !self.sketch.is_empty() || self.opened_sketch.is_some();
-        self.selected_photo
-            .ui(&ctx, &mut self.images, can_save, &mut actions);
+        self.selected_photo.ui(
+            &ctx,
+            &mut self.images,
+            can_save,
+            &self.feedback,
+            &mut actions,
+        );
         for action in actions {
             self.apply(action);
         }

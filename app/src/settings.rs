@@ -37,7 +37,14 @@ pub struct Settings {
     pub colour_weight: f32,
     /// Results shown.
     pub result_count: usize,
+    /// Whether the shadow of the best matches is drawn under the strokes (docs/app.md).
+    pub shadow: bool,
+    /// How dark the shadow is drawn at its darkest (0 to 1).
+    pub shadow_opacity: f32,
 }
+
+/// The shadow's opacity until the user moves the slider: visible, never mistaken for ink.
+pub const DEFAULT_SHADOW_OPACITY: f32 = 0.35;
 
 /// The result counts offered.
 pub const RESULT_COUNTS: [usize; 4] = [10, 20, 50, 100];
@@ -55,6 +62,8 @@ impl Default for Settings {
             colour: None,
             colour_weight: arnet_model::colour::DEFAULT_COLOUR_WEIGHT,
             result_count: RESULT_COUNTS[0],
+            shadow: true,
+            shadow_opacity: DEFAULT_SHADOW_OPACITY,
         }
     }
 }
@@ -88,11 +97,17 @@ mod tests {
             colour: Some([200, 30, 40]),
             colour_weight: 0.5,
             result_count: 50,
+            shadow: false,
+            shadow_opacity: 0.5,
         };
         assert_eq!(Settings::from_json(&settings.to_json()), settings);
         let partial = Settings::from_json(r#"{"pen_width": 0.03, "future_field": 1}"#);
         assert_eq!(partial.pen_width, 0.03);
         assert_eq!(partial.gallery, None);
+        assert!(
+            partial.shadow,
+            "settings of older versions get the shadow on"
+        );
         assert_eq!(Settings::from_json("not json"), Settings::default());
     }
 }

@@ -17,10 +17,12 @@ use std::time::{Duration, Instant};
 
 use arnet_model::burn::tensor::Device;
 use arnet_model::colour::ColourQuery;
+use arnet_model::feedback::FeedbackPhotos;
 use arnet_model::gallery::{
     GalleryError, GalleryIndex, IndexSettings, Progress, Skipped, index_gallery, model_identity,
 };
-use arnet_model::query::{Searcher, Sketch, embed_sketch};
+use arnet_model::query::{Feedback, Searcher, Sketch, embed_sketch};
+use arnet_model::shadow::{Extent, SHADOW_PHOTOS, Shadow, compose};
 use arnet_model::{ArnetEncoder, Backend, EncoderRole, weights};
 
 use crate::shared_catalogue;
@@ -42,6 +44,10 @@ pub struct Query {
     pub k: usize,
     /// The colour swatch to re-rank by (none: shape only).
     pub colour: Option<ColourQuery>,
+    /// Results marked "more like this" / "not this" (docs/feedback.md).
+    pub feedback: FeedbackPhotos,
+    /// Whether to compose the shadow of the best matches ([`arnet_model::shadow`]).
+    pub shadow: bool,
 }
 
 /// Requests to the query thread.
@@ -84,6 +90,11 @@ pub struct QueryResults {
     pub gallery_size: usize,
     /// Whether the shared catalogue answered (else this machine's index).
     pub from_catalogue: bool,
+    /// The shadow of the best matches over the drawing, when asked for and any has a line
+    /// drawing.
+    pub shadow: Option<Arc<Shadow>>,
+    /// Time spent on the shadow (included in `elapsed`).
+    pub shadow_elapsed: Duration,
 }
 
 /// Messages to the UI.
@@ -466,11 +477,22 @@ impl QueryThread {
             }
         };
         let embedding = embed_sketch(sketch_encoder, &query.image, device);
+        let feedback = match Feedback::resolve(&query.feedback, Some(gallery), &model.photo, device)
+        {
+            Ok(feedback) => feedback,
+            Err(e) => {
+                self.outbox.send(Event::QueryFailed {
+                    id: query.id,
+                    reason: e.to_string(),
+                });
+                return;
+            }
+        };
         let k = query.k.max(1);
         let colour = query.colour.as_ref();
         let mut shared_hits = None;
         if let Some(catalogue) = self.catalogue.as_mut() {
-            match catalogue.search(&embedding, k, colour) {
+            match feedback.search(catalogue, &embedding, k, colour) {
                 Ok(hits) => shared_hits = Some(hits),
                 Err(e) => {
                     // Gone mid-session: say so once, and keep answering from the local index.
@@ -484,11 +506,18 @@ impl QueryThread {
         let from_catalogue = shared_hits.is_some();
         let hits = match shared_hits {
             Some(hits) => hits,
-            None => Searcher::Local(gallery.clone())
-                .search(&embedding, k, colour)
+            None => feedback
+                .search(&mut Searcher::Local(gallery.clone()), &embedding, k, colour)
                 .expect("a local index cannot fail"),
         };
-        let hits = hits.into_iter().map(|hit| (hit.path, hit.score)).collect();
+        let hits: Vec<(PathBuf, f32)> = hits.into_iter().map(|hit| (hit.path, hit.score)).collect();
+        let shadow_started = Instant::now();
+        let shadow = query
+            .shadow
+            .then(|| shadow_of(gallery, &hits, &query.image))
+            .flatten()
+            .map(Arc::new);
+        let shadow_elapsed = shadow_started.elapsed();
         let target = query.target.as_deref().and_then(|t| gallery.position(t));
         let target_rank = match (target, colour) {
             (Some(i), None) => gallery.rank_of(&embedding, i),
@@ -507,6 +536,32 @@ impl QueryThread {
             target_rank,
             gallery_size: gallery.photos.len(),
             from_catalogue,
+            shadow,
+            shadow_elapsed,
         }));
     }
+}
+
+/// The shadow of the best of `hits` over `sketch`'s extent: their line drawings from the
+/// gallery (made now for photos stored without one), blended by score. None for a blank
+/// sketch or when no hit has a line drawing.
+pub fn shadow_of(
+    gallery: &GalleryIndex,
+    hits: &[(PathBuf, f32)],
+    sketch: &Sketch,
+) -> Option<Shadow> {
+    let extent = match sketch {
+        Sketch::Strokes(strokes) => Extent::of_strokes(strokes),
+        Sketch::Image(image) => Extent::of_image(image),
+    }?;
+    let drawings: Vec<_> = hits
+        .iter()
+        .take(SHADOW_PHOTOS)
+        .filter_map(|(path, score)| Some((gallery.line_drawing(gallery.position(path)?)?, *score)))
+        .collect();
+    if drawings.is_empty() {
+        return None;
+    }
+    let refs: Vec<_> = drawings.iter().map(|(d, s)| (d, *s)).collect();
+    Some(compose(&refs, extent))
 }

@@ -441,3 +441,91 @@ fn a_shared_catalogue_is_searched_and_its_loss_falls_back_to_the_local_index() {
     harness.get_by_label_contains("searching this machine's index");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The shadow comes with the results and is painted, never searched (the results with it on
+/// and off are the same, score for score); "more like this" raises the photo, "not this"
+/// removes it, both show as chips that undo them, and clearing the canvas clears them.
+#[test]
+fn the_shadow_is_only_painted_and_marks_move_the_results() {
+    use arnet_app::panels::canvas::SHADOW_LABEL;
+    use arnet_app::panels::results::{chip_label, like_label, unlike_label};
+
+    let dir = scratch("shadow");
+    let weights = tiny_weights(&dir);
+    let folder = gallery(&dir, 12, false);
+    let app = SketchApp::with_cache_dir(settings(&weights, &folder), cpu(), dir.join("cache"));
+    let mut harness = harness(app);
+    wait_for(&mut harness, "model and gallery", ready);
+    let newest = |app: &SketchApp| app.results().is_some_and(|r| r.id == app.latest_query());
+
+    draw(&mut harness, [0.2, 0.2], [0.8, 0.7]);
+    wait_for(&mut harness, "results with a shadow", newest);
+    let with_shadow = harness.state().results().unwrap().clone();
+    let shadow = with_shadow
+        .shadow
+        .as_ref()
+        .expect("the shadow is on by default");
+    assert!(shadow.ink.iter().any(|&ink| ink > 0), "the shadow has ink");
+    harness.step();
+    harness.get_by_label(SHADOW_LABEL);
+    // The encoder's input is the strokes alone: black on white, no shadow colour.
+    let query = harness.state().query_image();
+    assert!(query.pixels().all(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2]));
+
+    harness.get_by_label("Shadow").click();
+    harness.step();
+    wait_for(&mut harness, "results without a shadow", newest);
+    let without = harness.state().results().unwrap().clone();
+    assert!(without.shadow.is_none());
+    assert_eq!(
+        without.hits, with_shadow.hits,
+        "the shadow never reaches the query"
+    );
+    harness.step();
+    assert!(harness.query_by_label(SHADOW_LABEL).is_none());
+
+    // "More like this" on the tenth result raises its score.
+    let (tenth, tenth_score) = without.hits[9].clone();
+    harness.get_by_label(&like_label("result 10")).click();
+    harness.step();
+    wait_for(&mut harness, "results after a like", newest);
+    let liked = harness.state().results().unwrap().clone();
+    let now = liked.hits.iter().find(|(p, _)| p == &tenth).map(|h| h.1);
+    assert!(
+        now.is_some_and(|s| s > tenth_score),
+        "{tenth_score} -> {now:?}"
+    );
+    assert_eq!(harness.state().feedback().liked, std::slice::from_ref(&tenth));
+    let tenth_file = tenth.file_name().unwrap().to_string_lossy().into_owned();
+    harness.get_by_label(&chip_label(true, &tenth_file));
+
+    // "Not this" on the first removes it from the results.
+    let first = liked.hits[0].0.clone();
+    harness.get_by_label(&unlike_label("result 1")).click();
+    harness.step();
+    wait_for(&mut harness, "results after a not-this", newest);
+    let results = harness.state().results().unwrap();
+    assert!(
+        results.hits.iter().all(|(p, _)| p != &first),
+        "{first:?} left"
+    );
+    assert_eq!(results.hits.len(), 10);
+    // Its chip takes the mark away, and the photo comes back.
+    let first_file = first.file_name().unwrap().to_string_lossy().into_owned();
+    harness
+        .get_by_label(&chip_label(false, &first_file))
+        .click();
+    harness.step();
+    wait_for(&mut harness, "results after removing the mark", newest);
+    assert!(harness.state().feedback().unliked.is_empty());
+    let results = harness.state().results().unwrap();
+    assert!(results.hits.iter().any(|(p, _)| p == &first));
+
+    harness.get_by_label("Clear").click();
+    harness.step();
+    assert!(
+        harness.state().feedback().is_empty(),
+        "clearing clears the marks"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

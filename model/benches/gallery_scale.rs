@@ -209,6 +209,7 @@ fn main() {
                             modified_ns: 1_700_000_000_000_000_000 + i as u128,
                         },
                         palette: None,
+                        lines: None,
                     })
                     .collect(),
             };

@@ -85,4 +85,12 @@ pub enum Action {
     CancelFineTune,
     /// Search this shared catalogue (a PostgreSQL URL; none: this machine only).
     SetStore(Option<String>),
+    /// "More like this" on this photo.
+    Like(PathBuf),
+    /// "Not this" on this photo.
+    Unlike(PathBuf),
+    /// Remove the mark on this photo (its chip's ×).
+    Unmark(PathBuf),
+    /// The shadow was switched on or off: search again to draw (or drop) it.
+    ShadowChanged,
 }

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use egui::Vec2;
 
+use arnet_model::feedback::FeedbackPhotos;
+
 use super::Action;
+use super::results::feedback_buttons;
 use crate::thumbnails::ImageLoader;
 
 /// The selected result and the dataset folder typed for training pairs.
@@ -25,6 +28,7 @@ impl SelectedPhoto {
         ctx: &egui::Context,
         images: &mut ImageLoader,
         can_save: bool,
+        feedback: &FeedbackPhotos,
         actions: &mut Vec<Action>,
     ) {
         let Some(path) = self.path.clone() else {
@@ -47,6 +51,7 @@ impl SelectedPhoto {
                     }
                 }
                 ui.label(path.display().to_string());
+                ui.horizontal(|ui| feedback_buttons(ui, &path, "this photo", feedback, actions));
                 ui.horizontal(|ui| {
                     if ui.button("Copy path").clicked() {
                         ctx.copy_text(path.display().to_string());

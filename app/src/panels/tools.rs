@@ -1,5 +1,5 @@
-//! The row above the canvas: pen or eraser, pen width, the colour swatch and its weight,
-//! undo / redo / clear, stroke count.
+//! The rows above the canvas: pen or eraser, pen width, undo / redo / clear, stroke count;
+//! then the colour swatch and its weight, and the shadow and its opacity.
 
 use super::Action;
 use crate::sketch::Sketch;
@@ -19,6 +19,10 @@ pub struct ToolSettings<'a> {
     pub colour: &'a mut Option<[u8; 3]>,
     /// The colour's weight.
     pub colour_weight: &'a mut f32,
+    /// Whether the shadow is drawn.
+    pub shadow: &'a mut bool,
+    /// Its opacity.
+    pub shadow_opacity: &'a mut f32,
 }
 
 /// The drawing tool.
@@ -51,6 +55,8 @@ impl Tools {
             pen_width,
             colour,
             colour_weight,
+            shadow,
+            shadow_opacity,
         } = settings;
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tool, Tool::Pen, "Pen")
@@ -83,8 +89,38 @@ impl Tools {
             ui.label(format!("{} strokes", sketch.strokes().len()));
         });
         // Its own row, always there, so the canvas below never moves.
-        ui.horizontal(|ui| colour_swatch(ui, colour, colour_weight, actions));
+        ui.horizontal(|ui| {
+            colour_swatch(ui, colour, colour_weight, actions);
+            ui.separator();
+            shadow_toggle(ui, shadow, shadow_opacity, actions);
+        });
     }
+}
+
+/// The shadow's check box and opacity slider.
+fn shadow_toggle(
+    ui: &mut egui::Ui,
+    shadow: &mut bool,
+    opacity: &mut f32,
+    actions: &mut Vec<Action>,
+) {
+    if ui
+        .checkbox(shadow, "Shadow")
+        .on_hover_text(
+            "draw the line drawings of the best matches faintly under your strokes \
+             (they are never part of the search)",
+        )
+        .changed()
+    {
+        actions.push(Action::ShadowChanged);
+    }
+    ui.add_enabled(
+        *shadow,
+        egui::Slider::new(opacity, 0.05..=1.0)
+            .text("opacity")
+            .fixed_decimals(2),
+    )
+    .on_hover_text("how dark the shadow is");
 }
 
 /// The optional colour: a check box, the swatch, and the weight slider.
