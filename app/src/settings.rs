@@ -44,7 +44,7 @@ pub struct Settings {
 }
 
 /// The shadow's opacity until the user moves the slider: visible, never mistaken for ink.
-pub const DEFAULT_SHADOW_OPACITY: f32 = 0.35;
+pub const DEFAULT_SHADOW_OPACITY: f32 = 0.4;
 
 /// The result counts offered.
 pub const RESULT_COUNTS: [usize; 4] = [10, 20, 50, 100];

@@ -495,7 +495,10 @@ fn the_shadow_is_only_painted_and_marks_move_the_results() {
         now.is_some_and(|s| s > tenth_score),
         "{tenth_score} -> {now:?}"
     );
-    assert_eq!(harness.state().feedback().liked, std::slice::from_ref(&tenth));
+    assert_eq!(
+        harness.state().feedback().liked,
+        std::slice::from_ref(&tenth)
+    );
     let tenth_file = tenth.file_name().unwrap().to_string_lossy().into_owned();
     harness.get_by_label(&chip_label(true, &tenth_file));
 

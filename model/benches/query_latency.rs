@@ -8,6 +8,11 @@
 //! target is under 100 ms with the bundled demo model on a 2-core CPU.
 //! Random weights: the time does not depend on their values.
 //!
+//! Then the shadow (issue 38) on the demo gallery's 200 photos: the line drawing made per
+//! photo while indexing, and what a stroke adds in the app's query thread (the five best
+//! photos' line drawings composed over the sketch's extent), beside the stroke-to-results time
+//! of the bundled model's shape in the same run.
+//!
 //! Run through `scripts/bench.sh` (reuses the test build), or the bench binary with `--bench`.
 //! Prints one JSON line per case (env `BENCH_RUNS`, default 15).
 
@@ -118,4 +123,50 @@ fn main() {
             })
         );
     }
+    shadow_cost(&strokes, runs);
+}
+
+/// The shadow's costs on the demo gallery (see the module doc).
+fn shadow_cost(strokes: &[Stroke], runs: usize) {
+    use arnet_model::shadow::{Extent, LineDrawing, SHADOW_PHOTOS, compose};
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/gallery");
+    let mut photos: Vec<_> = std::fs::read_dir(&folder)
+        .expect("the demo gallery")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    photos.sort();
+    let decoded: Vec<_> = photos
+        .iter()
+        .map(|p| arnet_model::preprocess::decode_rgb(p).expect("a demo photo"))
+        .collect();
+    let start = Instant::now();
+    let drawings: Vec<LineDrawing> = decoded.iter().map(LineDrawing::of_photo).collect();
+    let per_photo_ms = start.elapsed().as_secs_f64() * 1000.0 / decoded.len() as f64;
+    let extent = Extent::of_strokes(strokes).expect("strokes");
+    let times: Vec<f64> = (0..runs.max(1) * 10)
+        .map(|run| {
+            // Another five best photos each time, with scores a stroke's results might have.
+            let hits: Vec<_> = (0..SHADOW_PHOTOS)
+                .map(|k| {
+                    (
+                        &drawings[(run * 7 + k * 13) % drawings.len()],
+                        0.6 - 0.01 * k as f32,
+                    )
+                })
+                .collect();
+            let start = Instant::now();
+            let shadow = compose(&hits, extent);
+            assert!(shadow.ink.iter().any(|&ink| ink > 0));
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "case": "shadow", "photos": decoded.len(), "runs": times.len(),
+            "line_drawing_per_photo_ms": per_photo_ms,
+            "compose_per_stroke_median_ms": median(times) * 1000.0,
+        })
+    );
 }

@@ -29,8 +29,9 @@ pub const SHADOW_PHOTOS: usize = 5;
 /// Softmax temperature over the hits' cosine scores: a hit 0.05 below the best counts
 /// e^-1 of it, so a clear best match dominates and near ties blend.
 const SCORE_TEMPERATURE: f32 = 0.05;
-/// Side of a composed shadow, in pixels (the canvas scales it, smoothly).
-pub const SHADOW_SIDE: usize = 128;
+/// Side of a composed shadow, in pixels (the canvas scales it, smoothly): fine enough that
+/// the line drawings' cells, read between their centres, give soft lines, not steps.
+pub const SHADOW_SIDE: usize = 256;
 /// A drawing smaller than this (a fraction of the canvas) still gets a shadow this large:
 /// the first stroke does not shrink the garment to a dot.
 const MIN_SHADOW_SCALE: f32 = 0.3;
@@ -87,6 +88,22 @@ impl LineDrawing {
     /// Whether cell (`x`, `y`) is inked.
     pub fn get(&self, x: usize, y: usize) -> bool {
         self.rows[y] >> x & 1 == 1
+    }
+
+    /// The ink at (`x`, `y`) in cell units, read bilinearly between the four nearest cells'
+    /// centres (0 outside), so a magnified drawing has soft lines instead of steps.
+    pub fn sample(&self, x: f32, y: f32) -> f32 {
+        let (fx, fy) = (x - 0.5, y - 0.5);
+        let (x0, y0) = (fx.floor(), fy.floor());
+        let (tx, ty) = (fx - x0, fy - y0);
+        let side = LINE_SIDE as f32;
+        let cell = |cx: f32, cy: f32| -> f32 {
+            let inside = (0.0..side).contains(&cx) && (0.0..side).contains(&cy);
+            f32::from(u8::from(inside && self.get(cx as usize, cy as usize)))
+        };
+        let top = cell(x0, y0) * (1.0 - tx) + cell(x0 + 1.0, y0) * tx;
+        let bottom = cell(x0, y0 + 1.0) * (1.0 - tx) + cell(x0 + 1.0, y0 + 1.0) * tx;
+        top * (1.0 - ty) + bottom * ty
     }
 
     /// Inked cells.
@@ -183,7 +200,8 @@ pub struct Shadow {
 /// (keeping its proportions) so that its inked box covers the drawing's box, but never past
 /// the canvas's size, centred on it across and starting at its top (garments are drawn from the
 /// shoulders down, so a half-drawn garment's shadow shows where the rest could go), then the
-/// drawings are blended by the softmax of their scores.
+/// drawings are blended by the softmax of their scores. The blend is scaled so that its
+/// strongest line is full strength: where the best matches agree, the shadow is darkest.
 pub fn compose(hits: &[(&LineDrawing, f32)], extent: Extent) -> Shadow {
     let side = SHADOW_SIDE;
     let mut strength = vec![0f32; side * side];
@@ -211,34 +229,35 @@ pub fn compose(hits: &[(&LineDrawing, f32)], extent: Extent) -> Shadow {
             .clamp(MIN_SHADOW_SCALE / largest, 1.0 / largest);
         let left = (extent.min[0] + extent.max[0]) / 2.0 - scale * box_w / 2.0;
         let top = extent.min[1];
+        // Cells are read one cell beyond the inked box, where the bilinear read fades out.
+        let (lo_x, hi_x) = (x0 as f32 - 1.0, (x1 + 2) as f32);
+        let (lo_y, hi_y) = (y0 as f32 - 1.0, (y1 + 2) as f32);
         for py in 0..side {
             let v = (py as f32 + 0.5) / side as f32;
-            let dy = (v - top) / scale / cell;
-            if dy < 0.0 {
-                continue;
-            }
-            let cy = y0 + dy as usize;
-            if cy > y1 {
+            let cy = y0 as f32 + (v - top) / scale / cell;
+            if !(lo_y..hi_y).contains(&cy) {
                 continue;
             }
             for px in 0..side {
                 let u = (px as f32 + 0.5) / side as f32;
-                let dx = (u - left) / scale / cell;
-                if dx < 0.0 {
-                    continue;
-                }
-                let cx = x0 + dx as usize;
-                if cx <= x1 && drawing.get(cx, cy) {
-                    strength[py * side + px] += share;
+                let cx = x0 as f32 + (u - left) / scale / cell;
+                if (lo_x..hi_x).contains(&cx) {
+                    strength[py * side + px] += share * drawing.sample(cx, cy);
                 }
             }
         }
     }
+    let strongest = strength.iter().copied().fold(0.0f32, f32::max);
+    let gain = if strongest > 0.0 {
+        1.0 / strongest
+    } else {
+        0.0
+    };
     Shadow {
         side,
         ink: strength
             .into_iter()
-            .map(|s| (s.min(1.0) * 255.0).round() as u8)
+            .map(|s| (s * gain * 255.0).round().min(255.0) as u8)
             .collect(),
     }
 }
@@ -297,27 +316,45 @@ mod tests {
         };
         let shadow = compose(&[(&tall, 0.9), (&wide, 0.9 - SCORE_TEMPERATURE)], extent);
         assert_eq!(shadow.ink.len(), SHADOW_SIDE * SHADOW_SIDE);
-        let at = |u: f32, v: f32| {
-            let x = (u * SHADOW_SIDE as f32) as usize;
-            let y = (v * SHADOW_SIDE as f32) as usize;
-            shadow.ink[y * SHADOW_SIDE + x]
+        // The strongest ink in the canvas box u0..u1 x v0..v1, as a share of full strength.
+        let peak = |u: [f32; 2], v: [f32; 2]| -> f32 {
+            let px = |t: f32| (t * SHADOW_SIDE as f32) as usize;
+            let mut most = 0u8;
+            for y in px(v[0])..px(v[1]) {
+                for x in px(u[0])..px(u[1]) {
+                    most = most.max(shadow.ink[y * SHADOW_SIDE + x]);
+                }
+            }
+            f32::from(most) / 255.0
         };
         // Each covers the drawing's box, capped at the canvas's size: the tall one (a quarter
         // as wide as high) 0.25 wide and 1.0 high, centred, from the drawing's top (0.25);
-        // the wide one 1.0 wide and 0.25 high from there.
+        // the wide one 1.0 wide and 0.25 high from there. Where both tops lie the ink is near
+        // full strength (only corners, where lines cross, are stronger); each frame alone is
+        // its share of that.
         let tall_share = 1.0 / (1.0 + (-1f32).exp());
-        let share = |ink: u8| f32::from(ink) / 255.0;
+        let both = peak([0.45, 0.55], [0.24, 0.28]);
+        assert!(both > 0.85, "both tops {both}");
+        let tall_side = peak([0.36, 0.40], [0.69, 0.71]) / both;
         assert!(
-            (share(at(0.38, 0.7)) - tall_share).abs() < 0.02,
-            "tall side"
+            (tall_side - tall_share).abs() < 0.02,
+            "tall side {tall_side}"
         );
+        let wide_top = peak([0.29, 0.31], [0.24, 0.28]) / both;
         assert!(
-            (share(at(0.3, 0.252)) - (1.0 - tall_share)).abs() < 0.02,
-            "wide top"
+            (wide_top - (1.0 - tall_share)).abs() < 0.02,
+            "wide top {wide_top}"
         );
-        assert_eq!(at(0.5, 0.252), 255, "both tops");
-        assert_eq!(at(0.5, 0.4), 0, "nothing inside both frames");
-        assert_eq!(at(0.1, 0.1), 0, "nothing above the drawing");
+        assert_eq!(
+            peak([0.45, 0.55], [0.35, 0.45]),
+            0.0,
+            "nothing inside both frames"
+        );
+        assert_eq!(
+            peak([0.0, 0.2], [0.0, 0.2]),
+            0.0,
+            "nothing above the drawing"
+        );
     }
 
     #[test]
