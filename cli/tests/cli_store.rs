@@ -124,6 +124,24 @@ fn index_and_search_through_the_shared_catalogue_match_the_local_cache() {
             "{path}: {score} vs {local_score}"
         );
     }
+    // "More like this / not this" through the catalogue: the liked photo's embedding comes
+    // from its file (the catalogue is searched without a local index), the same as the local
+    // store's, so the moved query ranks the same; the "not this" photo is left out of both.
+    let plain = search(&[]);
+    let (liked, unliked) = (plain[6].0.clone(), plain[0].0.clone());
+    let marks = ["--like", liked.as_str(), "--unlike", unliked.as_str()];
+    let local = search(&marks);
+    let database = search(&[&shared[..], &marks[..]].concat());
+    assert_eq!(local.len(), 11);
+    assert!(local.iter().all(|(path, _)| path != &unliked), "{local:?}");
+    assert_ne!(local, plain[1..], "the marks moved the query");
+    for ((path, score), (local_path, local_score)) in database.iter().zip(&local) {
+        assert_eq!(path, local_path, "same ranking with marks");
+        assert!(
+            (score - local_score).abs() < 1e-4,
+            "{path}: {score} vs {local_score}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -51,7 +51,6 @@ impl SelectedPhoto {
                     }
                 }
                 ui.label(path.display().to_string());
-                ui.horizontal(|ui| feedback_buttons(ui, &path, "this photo", feedback, actions));
                 ui.horizontal(|ui| {
                     if ui.button("Copy path").clicked() {
                         ctx.copy_text(path.display().to_string());
@@ -78,6 +77,13 @@ impl SelectedPhoto {
                         photo: path.clone(),
                     });
                 }
+                // Last, away from the other buttons: the window grows when the photo arrives,
+                // and a click meant for *Copy path* must not land on "not this".
+                ui.separator();
+                ui.horizontal(|ui| {
+                    feedback_buttons(ui, &path, "this photo", feedback, actions);
+                    ui.label("more like this / not this");
+                });
             });
         if !open {
             self.path = None;
