@@ -697,4 +697,52 @@ mod tests {
         assert!(search_for(store_of(&[0, 1]), &[0, 1, 2], 10).is_none());
         assert!(search_for(store_of(&[0, 1]), &[0, 1, 2], 0).is_none());
     }
+
+    /// Indexing keeps each photo's line drawing in the store, the same as one made from the
+    /// file; a store written without them (an earlier version) has them made when asked.
+    #[test]
+    fn line_drawings_are_stored_while_indexing_and_made_when_missing() {
+        use crate::shadow::LineDrawing;
+        let dir = std::env::temp_dir().join(format!("arnet-lines-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let gallery = dir.join("g");
+        std::fs::create_dir_all(&gallery).unwrap();
+        for i in 0..3u32 {
+            let photo = image::RgbImage::from_fn(64, 64, |x, y| {
+                let inside = x > 8 + 4 * i && x < 56 && y > 10 && y < 54 - 3 * i;
+                image::Rgb(if inside {
+                    [40, 40, 90]
+                } else {
+                    [255, 255, 255]
+                })
+            });
+            photo.save(gallery.join(format!("p{i}.png"))).unwrap();
+        }
+        let device = crate::Backend::Cpu.device().unwrap();
+        let encoder = crate::ArnetEncoderConfig::new(crate::VitConfig::custom(32, 8, 32, 1, 2))
+            .init(&device)
+            .unwrap();
+        let settings = IndexSettings::new(dir.join("cache"), "lines-test".into());
+        let index = index_gallery(&gallery, &encoder, &device, &settings, &mut |_| true).unwrap();
+        assert_eq!(index.stored_line_drawings(), 3);
+        let of_file = |i: usize| {
+            LineDrawing::of_photo(&crate::preprocess::decode_rgb(&index.photos[i]).unwrap())
+        };
+        for i in 0..3 {
+            assert_eq!(index.line_drawing(i), Some(of_file(i)));
+            assert!(of_file(i).ink() > 50, "an outline");
+        }
+        let dim = crate::embed::embedding_width(&encoder);
+        let reopened = GalleryIndex::open_stored(&gallery, dim, &settings).unwrap();
+        assert_eq!(reopened.stored_line_drawings(), 3, "kept in the store");
+        // As an earlier store: none stored, each made from its file when first asked.
+        let earlier = GalleryIndex {
+            lines: vec![None; 3],
+            ..reopened
+        };
+        assert_eq!(earlier.stored_line_drawings(), 0);
+        assert_eq!(earlier.line_drawing(1), Some(of_file(1)));
+        assert_eq!(earlier.position(&earlier.photos[2].clone()), Some(2));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
