@@ -119,13 +119,9 @@ pub struct SplitScan {
     pub problems: Vec<Problem>,
 }
 
+/// The images of one split folder ([`arnet_model::gallery::list_images_in`]'s rule, flat).
 fn list_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && is_image_path(p))
-        .collect();
-    files.sort();
-    Ok(files)
+    arnet_model::gallery::list_images_in(dir, arnet_model::gallery::Depth::Flat)
 }
 
 /// Scans `ROOT/{split}A` and `ROOT/{split}B`. With `verify_images`, every file is decoded

@@ -338,19 +338,15 @@ pub fn prepare_data(
 }
 
 /// The image files directly in `dir` (none if it does not exist), sorted.
+/// The images of a saved-pairs folder by the one rule (flat); a folder that is not there
+/// has none (a dataset may hold sketches and no photos yet).
 fn image_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(format!("{}: {e}", dir.display())),
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && arnet_model::gallery::is_image_path(p))
-        .collect();
-    files.sort();
-    Ok(files)
+    use arnet_model::gallery::{Depth, list_images_in};
+    match list_images_in(dir, Depth::Flat) {
+        Ok(files) => Ok(files),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("{}: {e}", dir.display())),
+    }
 }
 
 /// `to` refers to `from`: a symbolic link on Unix, a copy elsewhere.

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use arnet_model::fsutil::write_atomic;
-use arnet_model::gallery::is_image_path;
 use arnet_model::parallel::parallel_map;
 use arnet_model::preprocess::decode_rgb;
 use arnet_model::pseudo_sketch::{CannyParams, Hed, PseudoSketcher, canny, draw};
@@ -85,19 +84,9 @@ pub fn sketch_name(photo: &Path) -> Option<String> {
     Some(format!("{stem}_p1.png"))
 }
 
-/// The image files directly in `dir` (hidden files left out), sorted.
+/// The image files directly in `dir` ([`arnet_model::gallery::list_images_in`]'s rule, flat).
 pub fn list_photos(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut photos = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if !hidden && path.is_file() && is_image_path(&path) {
-            photos.push(path);
-        }
-    }
-    photos.sort();
-    Ok(photos)
+    arnet_model::gallery::list_images_in(dir, arnet_model::gallery::Depth::Flat)
 }
 
 /// The method to use and, for HED, its weight file: `--method` if given (HED then needs

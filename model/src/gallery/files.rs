@@ -44,15 +44,31 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Every image file under `gallery` (recursively, hidden entries skipped), sorted.
+/// How deep [`list_images_in`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// The folder's own files: a data split (`trainA/`, `testB/`), a folder of photos to draw.
+    Flat,
+    /// Every subfolder too: a gallery, which a designer keeps as folders of folders.
+    Recursive,
+}
+
+/// Every image file under `gallery` (recursively), by the one rule of [`list_images_in`].
 pub fn list_images(gallery: &Path) -> std::io::Result<Vec<PathBuf>> {
+    list_images_in(gallery, Depth::Recursive)
+}
+
+/// The one rule every part of the project lists images by: files whose extension is an image's
+/// ([`is_image_path`]), hidden entries (a name starting with '.', e.g. macOS's `._x.png`)
+/// left out, sorted by path. The folder itself must be readable (a missing folder is an error,
+/// the caller decides what it means); an unreadable subfolder is skipped.
+pub fn list_images_in(dir: &Path, depth: Depth) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
-    let mut pending = vec![gallery.to_path_buf()];
+    let mut pending = vec![dir.to_path_buf()];
     let mut first = true;
     while let Some(dir) = pending.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
-            // The gallery itself must be readable; an unreadable subfolder is skipped.
             Err(e) if first => return Err(e),
             Err(_) => continue,
         };
@@ -64,7 +80,9 @@ pub fn list_images(gallery: &Path) -> std::io::Result<Vec<PathBuf>> {
                 continue;
             }
             if path.is_dir() {
-                pending.push(path);
+                if depth == Depth::Recursive {
+                    pending.push(path);
+                }
             } else if is_image_path(&path) {
                 found.push(path);
             }
@@ -112,6 +130,17 @@ mod tests {
             .collect();
         assert_eq!(names, vec!["a.JPG", "b.png", "sub/c.webp"]);
         assert!(list_images(&dir.join("missing")).is_err());
+        // Flat (a data split): the same rule without the subfolders; a folder named like an
+        // image and a hidden file are never images.
+        std::fs::create_dir_all(dir.join("folder.png")).unwrap();
+        std::fs::write(dir.join("._b.png"), b"x").unwrap();
+        let flat: Vec<String> = list_images_in(&dir, Depth::Flat)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(flat, vec!["a.JPG", "b.png"]);
+        assert!(list_images_in(&dir.join("missing"), Depth::Flat).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -41,7 +41,8 @@ use burn::tensor::Device;
 pub use by_colour::{COLOUR_RERANK_POOL, rerank_by_colour, rerank_paths};
 pub use database::{CatalogueError, SharedCatalogue, SyncReport, sync_gallery};
 pub use files::{
-    FileKey, IMAGE_EXTENSIONS, Skipped, is_image_path, list_images, photo_stem_of_sketch,
+    Depth, FileKey, IMAGE_EXTENSIONS, Skipped, is_image_path, list_images, list_images_in,
+    photo_stem_of_sketch,
 };
 pub use identity::{default_cache_dir, model_identity, store_dir};
 pub use manifest::{Entry, Manifest, read_manifest, write_manifest};
