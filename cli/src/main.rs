@@ -59,11 +59,27 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Our crates' warnings (e.g. a gallery store that could not be saved) on stderr; other
-    // libraries stay quiet unless RUST_LOG asks for them.
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("off,arnet_model=warn,arnet_training=warn"),
-    )
+    // Our crates' warnings (e.g. a gallery store that could not be saved) and notes (what a
+    // weight file's loading leaves out) on stderr, one line each, as the CLI's own `warning:`
+    // lines; other libraries stay quiet unless RUST_LOG asks for them.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(format!(
+        "off,arnet_model=warn,arnet_training=warn,{}=info",
+        arnet_model::weights::NOTE_TARGET
+    )))
+    .format(|out, record| {
+        use std::io::Write;
+        if record.target() == arnet_model::weights::NOTE_TARGET {
+            return writeln!(out, "note: {}", record.args());
+        }
+        let level = match record.level() {
+            log::Level::Error => "error",
+            log::Level::Warn => "warning",
+            log::Level::Info => "info",
+            log::Level::Debug => "debug",
+            log::Level::Trace => "trace",
+        };
+        writeln!(out, "{level}: {}: {}", record.target(), record.args())
+    })
     .init();
     arnet_model::allocator::tune_for_tensors();
     let cli = Cli::parse();

@@ -104,6 +104,10 @@ pub enum WeightsError {
     },
 }
 
+/// The `log` target of notes a user should read (what loading a file leaves out): the CLI
+/// prints them as `note: …`, the app's log keeps them. A library logs, it never prints.
+pub const NOTE_TARGET: &str = "arnet_model::note";
+
 /// All tensors of a weight file, as f32 on the host, with the file's metadata.
 #[derive(Debug, Clone)]
 pub struct WeightFile {
@@ -117,12 +121,13 @@ pub struct WeightFile {
 
 impl WeightFile {
     /// Reads a weight file as every front end does (the CLI's commands, the trainer's starting
-    /// model, the app): [`WeightFile::read`], then says once on stderr what loading it leaves
-    /// out ([`WeightFile::ignored_note`]), so a user sees why tensors of the file are unused.
+    /// model, the app): [`WeightFile::read`], then logs once what loading it leaves out
+    /// ([`WeightFile::ignored_note`], to [`NOTE_TARGET`]), so a user sees why tensors of the
+    /// file are unused.
     pub fn read_with_note(path: &Path) -> Result<Self, WeightsError> {
         let file = Self::read(path)?;
         if let Some(note) = file.ignored_note() {
-            eprintln!("note: {note}");
+            log::info!(target: NOTE_TARGET, "{note}");
         }
         Ok(file)
     }
