@@ -143,6 +143,15 @@ fn shadow_cost(strokes: &[Stroke], runs: usize) {
     let start = Instant::now();
     let drawings: Vec<LineDrawing> = decoded.iter().map(LineDrawing::of_photo).collect();
     let per_photo_ms = start.elapsed().as_secs_f64() * 1000.0 / decoded.len() as f64;
+    // A camera-sized photo (3000 x 2000): what a designer's own folder holds.
+    let large = image::RgbImage::from_fn(3000, 2000, |x, y| {
+        let inside = (800..2200).contains(&x) && (300..1800).contains(&y);
+        image::Rgb(if inside { [120, 40, 60] } else { [240, 240, 235] })
+    });
+    let start = Instant::now();
+    let large_drawing = LineDrawing::of_photo(&large);
+    let large_ms = start.elapsed().as_secs_f64() * 1000.0;
+    assert!(large_drawing.ink() > 0);
     let extent = Extent::of_strokes(strokes).expect("strokes");
     let times: Vec<f64> = (0..runs.max(1) * 10)
         .map(|run| {
@@ -166,6 +175,7 @@ fn shadow_cost(strokes: &[Stroke], runs: usize) {
         serde_json::json!({
             "case": "shadow", "photos": decoded.len(), "runs": times.len(),
             "line_drawing_per_photo_ms": per_photo_ms,
+            "line_drawing_3000x2000_ms": large_ms,
             "compose_per_stroke_median_ms": median(times) * 1000.0,
         })
     );
