@@ -146,7 +146,11 @@ fn shadow_cost(strokes: &[Stroke], runs: usize) {
     // A camera-sized photo (3000 x 2000): what a designer's own folder holds.
     let large = image::RgbImage::from_fn(3000, 2000, |x, y| {
         let inside = (800..2200).contains(&x) && (300..1800).contains(&y);
-        image::Rgb(if inside { [120, 40, 60] } else { [240, 240, 235] })
+        image::Rgb(if inside {
+            [120, 40, 60]
+        } else {
+            [240, 240, 235]
+        })
     });
     let start = Instant::now();
     let large_drawing = LineDrawing::of_photo(&large);
