@@ -154,8 +154,7 @@ pub fn fine_tune(options: &FineTuneOptions) -> anyhow::Result<FineTuneOutcome> {
         std::fs::remove_dir_all(&data)
             .with_context(|| format!("{}: cannot clear it", data.display()))?;
     }
-    let (photos, sketches) = prepare_data(&options.gallery, options.dataset.as_deref(), &data)
-        .map_err(anyhow::Error::msg)?;
+    let (photos, sketches) = prepare_data(&options.gallery, options.dataset.as_deref(), &data)?;
     eprintln!("fine-tune: {photos} photos, {sketches} drawn sketches");
     if options.events {
         TrainingEvent::Prepared { photos, sketches }.emit();
@@ -259,7 +258,7 @@ fn write_check_split(data: &Path, workers: usize) -> anyhow::Result<usize> {
         std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     }
     for photo in &photos {
-        link(photo, &val_b.join(photo.file_name().expect("a file"))).map_err(anyhow::Error::msg)?;
+        link(photo, &val_b.join(photo.file_name().expect("a file")))?;
     }
     let made = arnet_model::parallel::parallel_map(photos.len(), workers.max(1), |i| {
         crate::traced_sketch::sketch_photo_file(&photos[i], &val_a, 1, CHECK_SEED)
@@ -276,12 +275,12 @@ pub fn prepare_data(
     gallery: &Path,
     dataset: Option<&Path>,
     data: &Path,
-) -> Result<(usize, usize), String> {
+) -> anyhow::Result<(usize, usize)> {
     let train_a = data.join("trainA");
     let train_b = data.join("trainB");
     // Empty test folders: the trainer expects them, and there is no test split here.
     for dir in [&train_a, &train_b, &data.join("testA"), &data.join("testB")] {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     }
     let mut stems = HashSet::new();
     let mut photos = 0;
@@ -308,7 +307,7 @@ pub fn prepare_data(
         }
     }
     let listing = arnet_model::gallery::list_images(gallery)
-        .map_err(|e| format!("{}: {e}", gallery.display()))?;
+        .with_context(|| format!("{}", gallery.display()))?;
     let saved_stems = stems.clone();
     for photo in listing {
         let stem = photo
@@ -332,31 +331,30 @@ pub fn prepare_data(
         photos += 1;
     }
     if photos == 0 {
-        return Err(format!("{}: no photos to train on", gallery.display()));
+        anyhow::bail!("{}: no photos to train on", gallery.display());
     }
     Ok((photos, sketches))
 }
 
-/// The image files directly in `dir` (none if it does not exist), sorted.
 /// The images of a saved-pairs folder by the one rule (flat); a folder that is not there
 /// has none (a dataset may hold sketches and no photos yet).
-fn image_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn image_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     use arnet_model::gallery::{Depth, list_images_in};
     match list_images_in(dir, Depth::Flat) {
         Ok(files) => Ok(files),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(format!("{}: {e}", dir.display())),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("{}", dir.display()))),
     }
 }
 
 /// `to` refers to `from`: a symbolic link on Unix, a copy elsewhere.
-fn link(from: &Path, to: &Path) -> Result<(), String> {
-    let from = std::fs::canonicalize(from).map_err(|e| format!("{}: {e}", from.display()))?;
+fn link(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let from = std::fs::canonicalize(from).with_context(|| format!("{}", from.display()))?;
     #[cfg(unix)]
     let result = std::os::unix::fs::symlink(&from, to);
     #[cfg(not(unix))]
     let result = std::fs::copy(&from, to).map(|_| ());
-    result.map_err(|e| format!("{}: {e}", to.display()))
+    result.with_context(|| format!("{}", to.display()))
 }
 
 #[cfg(test)]
