@@ -66,7 +66,7 @@ fn time_case(case: &str, recipe: &Recipe, steps: usize) -> anyhow::Result<()> {
     let device = Backend::Cpu.device()?.autodiff();
     device.seed(0);
     // What `arnet train` builds for a from-scratch recipe (`train::initial_pair`).
-    let config = recipe.encoder_config().map_err(anyhow::Error::msg)?;
+    let config = recipe.encoder_config()?;
     let mut pair = ArnetPair::init(&config, &device)?;
     assign_stable_ids(&mut pair);
     let size = config.backbone.image_size();

@@ -411,15 +411,20 @@ impl Recipe {
     }
 
     /// The encoder configuration built from the preset (for [`Init::Scratch`]).
-    pub fn encoder_config(&self) -> Result<ArnetEncoderConfig, String> {
+    pub fn encoder_config(&self) -> Result<ArnetEncoderConfig, InvalidRecipe> {
         let backbone = self.backbone();
-        backbone.validate()?;
+        backbone.validate().map_err(InvalidRecipe)?;
         let mstr = self.mstr_config(&backbone);
         Ok(ArnetEncoderConfig::new(backbone).with_mstr(mstr))
     }
 
     /// Checks combinations that cannot work, before any data is read.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidRecipe> {
+        self.problem().map_err(InvalidRecipe)
+    }
+
+    /// What [`Recipe::validate`] refuses, as the message naming the flag.
+    fn problem(&self) -> Result<(), String> {
         if self.optimiser.batch_size < 2 {
             return Err(format!(
                 "--batch-size must be at least 2 (InfoNCE needs negatives), got {}",
@@ -461,6 +466,19 @@ impl Recipe {
         self.optimiser.objective == Objective::Arnet && self.optimiser.views == Views::Dual
     }
 }
+
+/// A recipe that cannot train (a flag out of range, a combination that cannot work); the
+/// message names the flag. An error type, so `?` carries it into `anyhow` as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRecipe(pub String);
+
+impl std::fmt::Display for InvalidRecipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidRecipe {}
 
 /// MSTR's default window sides on a `grid x grid` patch grid: the paper's 1, 2, 7 on 14 x 14;
 /// elsewhere 1, the smallest divisor above 1 and the grid side (deduplicated).
@@ -559,7 +577,7 @@ mod tests {
             },
             ..Recipe::default()
         };
-        assert!(zero.validate().unwrap_err().contains("--average-from"));
+        assert!(zero.validate().unwrap_err().0.contains("--average-from"));
         let mut saved = serde_json::to_value(Recipe::default()).unwrap();
         saved.as_object_mut().unwrap().remove("average_from");
         let recipe: Recipe = serde_json::from_value(saved).unwrap();

@@ -170,7 +170,7 @@ pub(crate) fn prepare(split: &Split, size: usize, workers: usize) -> anyhow::Res
 pub(crate) fn initial_pair(recipe: &Recipe, device: &Device) -> anyhow::Result<ArnetPair> {
     let pair = match &recipe.init {
         Init::Scratch => {
-            let config = recipe.encoder_config().map_err(anyhow::Error::msg)?;
+            let config = recipe.encoder_config()?;
             ArnetPair::init(&config, device)?
         }
         Init::Backbone(path) => {

@@ -258,7 +258,7 @@ pub const LABELS_FILE: &str = "labels.json";
 /// What cannot work, before anything is read or written; the device to compute on.
 fn check_options(options: &TrainOptions) -> anyhow::Result<Device> {
     let recipe = &options.recipe;
-    recipe.validate().map_err(anyhow::Error::msg)?;
+    recipe.validate()?;
     let device = options.backend.device()?;
     if recipe.optimiser.precision == Precision::Bf16 && !precision::supported(&device) {
         bail!(
