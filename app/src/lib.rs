@@ -277,22 +277,6 @@ impl SketchApp {
         &self.feedback
     }
 
-    /// Marks `photo` "more like this" and searches again, as its button does.
-    pub fn like(&mut self, photo: PathBuf) {
-        self.apply(Action::Like(photo));
-    }
-
-    /// Marks `photo` "not this" and searches again, as its button does.
-    pub fn unlike(&mut self, photo: PathBuf) {
-        self.apply(Action::Unlike(photo));
-    }
-
-    /// Switches the shadow on or off, as its check box does.
-    pub fn set_shadow(&mut self, on: bool) {
-        self.settings.shadow = on;
-        self.apply(Action::ShadowChanged);
-    }
-
     /// The image the sketch encoder is given for the current drawing: the strokes (or the
     /// opened sketch) alone, never the shadow painted under them.
     pub fn query_image(&self) -> RgbImage {

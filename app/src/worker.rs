@@ -91,10 +91,8 @@ pub struct QueryResults {
     /// Whether the shared catalogue answered (else this machine's index).
     pub from_catalogue: bool,
     /// The shadow of the best matches over the drawing, when asked for and any has a line
-    /// drawing.
+    /// drawing (its time is in `elapsed`).
     pub shadow: Option<Arc<Shadow>>,
-    /// Time spent on the shadow (included in `elapsed`).
-    pub shadow_elapsed: Duration,
 }
 
 /// Messages to the UI.
@@ -460,33 +458,17 @@ impl QueryThread {
             } else {
                 "gallery not indexed yet"
             };
-            self.outbox.send(Event::QueryFailed {
-                id: query.id,
-                reason: reason.into(),
-            });
-            return;
+            return self.fail(query.id, reason.into());
         };
         let sketch_encoder = match &model.sketch {
             Ok(encoder) => encoder,
-            Err(reason) => {
-                self.outbox.send(Event::QueryFailed {
-                    id: query.id,
-                    reason: reason.clone(),
-                });
-                return;
-            }
+            Err(reason) => return self.fail(query.id, reason.clone()),
         };
         let embedding = embed_sketch(sketch_encoder, &query.image, device);
         let feedback = match Feedback::resolve(&query.feedback, Some(gallery), &model.photo, device)
         {
             Ok(feedback) => feedback,
-            Err(e) => {
-                self.outbox.send(Event::QueryFailed {
-                    id: query.id,
-                    reason: e.to_string(),
-                });
-                return;
-            }
+            Err(e) => return self.fail(query.id, e.to_string()),
         };
         let k = query.k.max(1);
         let colour = query.colour.as_ref();
@@ -511,13 +493,11 @@ impl QueryThread {
                 .expect("a local index cannot fail"),
         };
         let hits: Vec<(PathBuf, f32)> = hits.into_iter().map(|hit| (hit.path, hit.score)).collect();
-        let shadow_started = Instant::now();
         let shadow = query
             .shadow
             .then(|| shadow_of(gallery, &hits, &query.image))
             .flatten()
             .map(Arc::new);
-        let shadow_elapsed = shadow_started.elapsed();
         let target = query.target.as_deref().and_then(|t| gallery.position(t));
         let target_rank = match (target, colour) {
             (Some(i), None) => gallery.rank_of(&embedding, i),
@@ -537,8 +517,12 @@ impl QueryThread {
             gallery_size: gallery.photos.len(),
             from_catalogue,
             shadow,
-            shadow_elapsed,
         }));
+    }
+
+    /// Tells the UI that query `id` could not run, and why.
+    fn fail(&self, id: u64, reason: String) {
+        self.outbox.send(Event::QueryFailed { id, reason });
     }
 }
 
@@ -562,6 +546,5 @@ pub fn shadow_of(
     if drawings.is_empty() {
         return None;
     }
-    let refs: Vec<_> = drawings.iter().map(|(d, s)| (d, *s)).collect();
-    Some(compose(&refs, extent))
+    Some(compose(&drawings, extent))
 }

@@ -33,6 +33,17 @@ fn arnet(args: &[&str]) -> Output {
     arnet_in(None, args)
 }
 
+/// `arnet` with `args`, which must succeed (its stderr is the failure message).
+fn arnet_ok(args: &[&str]) -> Output {
+    let run = arnet(args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    run
+}
+
 fn gz(path: &Path, bytes: &[u8]) {
     let file = std::fs::File::create(path).unwrap();
     let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
@@ -209,7 +220,7 @@ fn labels_give_category_precision_in_eval_and_search() {
     // A test split of 4 photos, one traced sketch each (STEM_t1.png).
     shapes(&dir.join("data/testB"), 4);
     std::fs::create_dir_all(dir.join("data/trainB")).unwrap();
-    let run = arnet(&[
+    arnet_ok(&[
         "pseudo-sketch",
         "--photos",
         dir.join("data/testB").to_str().unwrap(),
@@ -218,15 +229,10 @@ fn labels_give_category_precision_in_eval_and_search() {
         "--method",
         "traced",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let eval = |labels: &serde_json::Value| -> serde_json::Value {
         let path = dir.join("labels.json");
         std::fs::write(&path, labels.to_string()).unwrap();
-        let run = arnet(&[
+        let run = arnet_ok(&[
             "eval",
             "--data",
             dir.join("data").to_str().unwrap(),
@@ -236,11 +242,6 @@ fn labels_give_category_precision_in_eval_and_search() {
             path.to_str().unwrap(),
             "--json",
         ]);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
         serde_json::from_slice(&run.stdout).unwrap()
     };
     // One class for all: every result is the right kind.
@@ -256,7 +257,7 @@ fn labels_give_category_precision_in_eval_and_search() {
 
     // search --json --labels: classes on the results, the sketch's class and its p10.
     let sketch = dir.join("data/testA/p01_t1.png");
-    let run = arnet(&[
+    let run = arnet_ok(&[
         "search",
         "--weights",
         weights.to_str().unwrap(),
@@ -267,11 +268,6 @@ fn labels_give_category_precision_in_eval_and_search() {
         "--json",
         sketch.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(line["class"], "a");
     assert_eq!(line["p10"], 50.0, "{line}");
@@ -307,7 +303,7 @@ fn labels_give_category_precision_in_eval_and_search() {
 
 /// The embedding `arnet embed` prints for `image` with `weights`.
 fn embedding(weights: &Path, image: &Path) -> Vec<f64> {
-    let run = arnet(&[
+    let run = arnet_ok(&[
         "embed",
         "--weights",
         weights.to_str().unwrap(),
@@ -315,11 +311,6 @@ fn embedding(weights: &Path, image: &Path) -> Vec<f64> {
         "image",
         image.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     line["embedding"]
         .as_array()
@@ -475,7 +466,7 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
     shapes(&dir.join("data/testB"), 4);
     std::fs::create_dir_all(dir.join("data/trainB")).unwrap();
     let drawings = dir.join("drawings");
-    let run = arnet(&[
+    arnet_ok(&[
         "freehand",
         "--out",
         drawings.to_str().unwrap(),
@@ -486,11 +477,6 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
         "--per-kind",
         "1",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(drawings.join("labels.json")).unwrap()).unwrap();
     assert_eq!(
@@ -527,7 +513,7 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
     )
     .unwrap();
     let eval = || -> serde_json::Value {
-        let run = arnet(&[
+        let run = arnet_ok(&[
             "eval",
             "--data",
             dir.join("data").to_str().unwrap(),
@@ -537,11 +523,6 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
             labels.to_str().unwrap(),
             "--json",
         ]);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
         serde_json::from_slice(&run.stdout).unwrap()
     };
     let only_drawings = eval();
@@ -556,7 +537,7 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
     assert_eq!(only_drawings["per_kind"]["coat"]["sketches"], 1);
     assert_eq!(only_drawings["per_kind"]["t-shirt/top"]["p10"], 50.0);
     // search --labels names a labelled drawing's own kind.
-    let run = arnet(&[
+    let run = arnet_ok(&[
         "search",
         "--weights",
         weights.to_str().unwrap(),
@@ -569,17 +550,12 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
             .to_str()
             .unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(line["class"], "coat", "{line}");
     assert_eq!(line["p10"], 50.0, "{line}");
 
     // With traced sketches of the photos beside them: Acc@K over those four, kinds over six.
-    let run = arnet(&[
+    arnet_ok(&[
         "pseudo-sketch",
         "--photos",
         dir.join("data/testB").to_str().unwrap(),
@@ -588,11 +564,6 @@ fn freehand_drawings_count_for_the_kind_figures_only() {
         "--method",
         "traced",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let both = eval();
     assert_eq!(both["sketches"], 4, "{both}");
     assert!(both["acc1"].is_number());
@@ -627,12 +598,7 @@ fn more_like_this_and_not_this_move_the_results() {
         ];
         args.extend_from_slice(extra);
         args.push(sketch.to_str().unwrap());
-        let run = arnet(&args);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        let run = arnet_ok(&args);
         let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
         line["results"]
             .as_array()
@@ -684,7 +650,7 @@ fn more_like_this_and_not_this_move_the_results() {
         "p00": "a", "p01": "a", "p02": "a", "p03": "b", "p04": "b", "p05": "b"
     });
     std::fs::write(&labels, classes.to_string()).unwrap();
-    let run = arnet(&[
+    let run = arnet_ok(&[
         "eval",
         "--data",
         dir.join("data").to_str().unwrap(),
@@ -696,11 +662,6 @@ fn more_like_this_and_not_this_move_the_results() {
         "2",
         "--json",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     let line: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let rounds = line["feedback"].as_array().unwrap();
     assert_eq!(rounds.len(), 3, "{line}");

@@ -163,7 +163,7 @@ fn shadow_cost(strokes: &[Stroke], runs: usize) {
             let hits: Vec<_> = (0..SHADOW_PHOTOS)
                 .map(|k| {
                     (
-                        &drawings[(run * 7 + k * 13) % drawings.len()],
+                        drawings[(run * 7 + k * 13) % drawings.len()],
                         0.6 - 0.01 * k as f32,
                     )
                 })

@@ -209,7 +209,7 @@ pub struct Shadow {
 /// shoulders down, so a half-drawn garment's shadow shows where the rest could go), then the
 /// drawings are blended by the softmax of their scores. The blend is scaled so that its
 /// strongest line is full strength: where the best matches agree, the shadow is darkest.
-pub fn compose(hits: &[(&LineDrawing, f32)], extent: Extent) -> Shadow {
+pub fn compose(hits: &[(LineDrawing, f32)], extent: Extent) -> Shadow {
     let side = SHADOW_SIDE;
     let mut strength = vec![0f32; side * side];
     let hits = &hits[..hits.len().min(SHADOW_PHOTOS)];
@@ -321,7 +321,7 @@ mod tests {
             min: [0.25, 0.25],
             max: [0.75, 0.75],
         };
-        let shadow = compose(&[(&tall, 0.9), (&wide, 0.9 - SCORE_TEMPERATURE)], extent);
+        let shadow = compose(&[(tall, 0.9), (wide, 0.9 - SCORE_TEMPERATURE)], extent);
         assert_eq!(shadow.ink.len(), SHADOW_SIDE * SHADOW_SIDE);
         // The strongest ink in the canvas box u0..u1 x v0..v1, as a share of full strength.
         let peak = |u: [f32; 2], v: [f32; 2]| -> f32 {
