@@ -29,6 +29,7 @@ PASSES=${PASSES:-1}                   # times over all chunks
 PASS_FROM=${PASS_FROM:-0}             # first pass to run (with START: continue from other weights)
 SYNTH_PHOTOS=${SYNTH_PHOTOS:-500}     # synthetic garments replayed in every round (seed 101)
 CLASS_WEIGHT=${CLASS_WEIGHT:-1.0}
+PHOTO_CLASS_WEIGHT=${PHOTO_CLASS_WEIGHT:-0}   # the category term between photos (0: off)
 FREEHAND=${FREEHAND:-8}               # free-hand drawings per step
 LR=${LR:-5e-5}
 SYNTH_KINDS=${SYNTH_KINDS:-1}         # 0: the synthetic garments take no part in the category term
@@ -107,6 +108,7 @@ for pass in $(seq "$PASS_FROM" $((PASSES - 1))); do
     "$ARNET" train --data "$data" --out "$run" --device cpu --init "$previous" \
       --epochs 1 --batch-size 32 --lr "$LR" --seed $((pass * 100 + round)) \
       --class-weight "$CLASS_WEIGHT" --freehand-per-batch "$FREEHAND" \
+      --photo-class-weight "$PHOTO_CLASS_WEIGHT" \
       --pseudo-sketches off "${resume[@]}"
     mkdir -p "$RECORD/$name"
     cp "$run/best.json" "$run/metrics.csv" "$run/recipe.json" "$RECORD/$name/"

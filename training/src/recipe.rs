@@ -246,6 +246,13 @@ pub struct OptimiserRecipe {
     #[arg(long, default_value_t = 8)]
     #[serde(default = "default_freehand_per_batch")]
     pub freehand_per_batch: usize,
+    /// Weight of the category term between photos (0: off): the same supervised-contrastive
+    /// loss over the batch's labelled photos and their augmented views, so that photos of a
+    /// kind sit together in the photo space, which is what "more like this" searches
+    /// (docs/model.md). Needs --views dual.
+    #[arg(long, default_value_t = 0.0)]
+    #[serde(default)]
+    pub photo_class_weight: f64,
 }
 
 fn default_freehand_per_batch() -> usize {
@@ -323,6 +330,7 @@ impl Default for OptimiserRecipe {
             precision: Precision::F32,
             class_weight: 0.0,
             freehand_per_batch: default_freehand_per_batch(),
+            photo_class_weight: 0.0,
         }
     }
 }
@@ -454,6 +462,19 @@ impl Recipe {
         }
         if self.optimiser.class_weight > 0.0 && self.optimiser.objective == Objective::Triplet {
             return Err("--class-weight goes with --objective arnet".into());
+        }
+        if !(0.0..=100.0).contains(&self.optimiser.photo_class_weight) {
+            return Err(format!(
+                "--photo-class-weight must be in [0, 100], got {}",
+                self.optimiser.photo_class_weight
+            ));
+        }
+        if self.optimiser.photo_class_weight > 0.0 && !self.uses_augmented_views() {
+            return Err(
+                "--photo-class-weight compares photos with their augmented views: it needs \
+                 --objective arnet with --views dual"
+                    .into(),
+            );
         }
         if self.optimiser.average_from == Some(0) {
             return Err("--average-from counts epochs from 1 (the first epoch's weights)".into());

@@ -41,6 +41,8 @@ pub struct LossSums {
     /// The category term (unweighted), over the steps that had one.
     pub category: f64,
     pub category_steps: usize,
+    /// The category term between photos (unweighted), over the steps that had one.
+    pub photo_category: f64,
 }
 
 impl LossSums {
@@ -95,6 +97,35 @@ fn category_term(
         &sketch_classes,
         photo_rows,
         &photo_classes,
+        temperature,
+    )
+}
+
+/// The category term between photos: the labelled photos against the augmented views of
+/// the same photos ([`category_contrastive`]), so that every photo of a kind, not only its own
+/// second view, counts as a positive. `None` when no pair has a kind.
+fn photo_category_term(
+    photos: &Tensor<2>,
+    photos_augmented: &Tensor<2>,
+    batch: &Batch,
+    temperature: f64,
+) -> Option<Tensor<1>> {
+    let (rows, classes): (Vec<i64>, Vec<usize>) = batch
+        .classes
+        .iter()
+        .enumerate()
+        .filter_map(|(row, class)| class.map(|c| (row as i64, c)))
+        .unzip();
+    if rows.is_empty() {
+        return None;
+    }
+    let rows =
+        Tensor::<1, Int>::from_data(TensorData::new(rows, [classes.len()]), &photos.device());
+    category_contrastive(
+        photos.clone().select(0, rows.clone()),
+        &classes,
+        photos_augmented.clone().select(0, rows),
+        &classes,
         temperature,
     )
 }
@@ -173,7 +204,20 @@ pub fn train_step(
                     photo_augmented: encode(&encoders.photo, &batch.photos_augmented),
                 };
                 sums.has_intra = true;
-                ArnetLoss::compute(&pair, &views, recipe.optimiser.temperature)
+                let mut loss = ArnetLoss::compute(&pair, &views, recipe.optimiser.temperature);
+                let weight = recipe.optimiser.photo_class_weight;
+                if weight > 0.0
+                    && let Some(term) = photo_category_term(
+                        &views.photo.embedding,
+                        &views.photo_augmented.embedding,
+                        batch,
+                        recipe.optimiser.temperature,
+                    )
+                {
+                    sums.photo_category += scalar(&term);
+                    loss.total = loss.total + term * weight;
+                }
+                loss
             } else {
                 ArnetLoss::compute_single_view(&pair, &sketch, &photo, recipe.optimiser.temperature)
             };

@@ -492,14 +492,20 @@ impl Trainer<'_> {
             .best
             .as_ref()
             .is_none_or(|best| metrics.val.better_than(&best.val));
+        let photo_category = (options.recipe.optimiser.photo_class_weight > 0.0)
+            .then(|| sums.mean(sums.photo_category))
+            .flatten();
         eprintln!(
-            "epoch {}/{}: loss {:.4}{}  val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({:.0} s, {:.1} pairs/s){}",
+            "epoch {}/{}: loss {:.4}{}{}  val Acc@1 {:.2}%  Acc@5 {:.2}%  Acc@10 {:.2}%  ({:.0} s, {:.1} pairs/s){}",
             epoch + 1,
             options.epochs,
             metrics.loss.unwrap_or(f64::NAN),
             metrics
                 .category
                 .map(|c| format!(" (category term {c:.4})"))
+                .unwrap_or_default(),
+            photo_category
+                .map(|c| format!(" (between photos {c:.4})"))
                 .unwrap_or_default(),
             metrics.val.acc1,
             metrics.val.acc5,

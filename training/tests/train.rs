@@ -593,3 +593,42 @@ fn the_category_term_trains_on_the_folders_kinds_and_needs_their_labels() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// The category term between photos (`--photo-class-weight`): it changes the model beside the
+/// sketch-photo category term (the same run without it ends elsewhere), it is kept in the
+/// recipe, and a recipe without the augmented photo views it needs is refused, naming the flag.
+#[test]
+fn the_photo_category_term_trains_and_needs_the_augmented_views() {
+    let _turn = turn();
+    let device = Backend::Cpu.device().unwrap();
+    let mut base = tiny_recipe();
+    base.optimiser.class_weight = 1.0;
+    base.optimiser.freehand_per_batch = 2;
+    let mut recipe = base.clone();
+    recipe.optimiser.photo_class_weight = 1.0;
+    let out = scratch("photo-category");
+    let with_term = run(&out, recipe.clone(), 1, false);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("recipe.json")).unwrap()).unwrap();
+    assert_eq!(saved["photo_class_weight"], 1.0);
+    let base_out = scratch("photo-category-off");
+    let without = run(&base_out, base, 1, false);
+    let (a, b) = (
+        embeddings(&with_term.last, &device),
+        embeddings(&without.last, &device),
+    );
+    let moved = a
+        .iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(moved > 1e-4, "the term changes the model ({moved})");
+
+    recipe.optimiser.views = Views::Single;
+    let error = recipe.validate().unwrap_err().to_string();
+    assert!(error.contains("--photo-class-weight"), "{error}");
+    for dir in [out, base_out] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

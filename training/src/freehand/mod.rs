@@ -109,12 +109,20 @@ struct Hand {
     overshoot: f32,
     /// Buttons as filled dots rather than small circles.
     dot_buttons: bool,
+    /// Each line drawn as short, overlapping strokes (a feathery sketching hand), these many
+    /// points long; `None` draws each line in one go.
+    feathery: Option<usize>,
 }
 
 impl Hand {
     fn random(rng: &mut Rng) -> Self {
         Self {
-            width: rng.range(0.005, 0.03),
+            // From a hard pencil to a felt pen.
+            width: if rng.chance(0.2) {
+                rng.range(0.03, 0.045)
+            } else {
+                rng.range(0.004, 0.03)
+            },
             darkness: rng.range(0.55, 1.0),
             wobble: rng.range(0.0, 0.014),
             jitter: rng.range(0.0005, 0.003),
@@ -126,6 +134,7 @@ impl Hand {
             },
             overshoot: rng.range(0.0, 0.03),
             dot_buttons: rng.chance(0.5),
+            feathery: rng.chance(0.2).then(|| 4 + rng.below(10)),
         }
     }
 }
@@ -143,16 +152,29 @@ struct Placement {
 
 impl Placement {
     fn random(rng: &mut Rng) -> Self {
-        let scale = rng.range(0.72, 1.08);
-        let stretch = rng.range(0.85, 1.15);
-        let (sin, cos) = rng.range(-0.1, 0.1).sin_cos();
+        // Most drawings fill the page as a photo's garment fills its frame; some are drawn
+        // smaller, anywhere on the page (a designer does not always start in the middle).
+        let small = rng.chance(0.15);
+        let scale = if small {
+            rng.range(0.55, 0.72)
+        } else {
+            rng.range(0.72, 1.08)
+        };
+        let stretch = rng.range(0.8, 1.2);
+        let (sin, cos) = rng.range(-0.14, 0.14).sin_cos();
+        let shift = if small {
+            let room = (1.0 - scale) * 0.4;
+            [rng.range(-room, room), rng.range(-room, room)]
+        } else {
+            [rng.normal(0.04), rng.normal(0.04)]
+        };
         Self {
             scale_x: scale * stretch,
             scale_y: scale / stretch,
             shear: rng.normal(0.06),
             sin,
             cos,
-            shift: [rng.normal(0.04), rng.normal(0.04)],
+            shift,
         }
     }
 
@@ -201,6 +223,29 @@ fn overshoot(points: &mut [[f32; 2]], amount: f32, rng: &mut Rng) {
     points[n - 1] = end;
     let start = extend(points[1], points[0], rng.range(-0.3, 1.0) * amount);
     points[0] = start;
+}
+
+/// A line as a feathery hand draws it: short strokes of about `length` points, each
+/// overlapping the last a little and set off from the line by a hair.
+fn feathered(line: &[[f32; 2]], length: usize, rng: &mut Rng) -> Vec<Vec<[f32; 2]>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start + 1 < line.len() {
+        let end = (start + length + rng.below(length / 2 + 1)).min(line.len());
+        let (dx, dy) = (rng.normal(0.004), rng.normal(0.004));
+        pieces.push(
+            line[start..end]
+                .iter()
+                .map(|p| [p[0] + dx, p[1] + dy])
+                .collect(),
+        );
+        if end == line.len() {
+            break;
+        }
+        // Back up one or two points: the next stroke starts over the end of this one.
+        start = end.saturating_sub(1 + rng.below(2)).max(start + 1);
+    }
+    pieces
 }
 
 /// The outline cut where a person lifts the pen: one stroke, each half on its own (a common
@@ -261,7 +306,14 @@ pub fn strokes(kind: Kind, rng: &mut Rng) -> Vec<Stroke> {
             let again: Vec<[f32; 2]> = by_hand(&placed, &hand, rng);
             result.push(stroke(again, hand.width * 0.8));
         }
-        result.push(stroke(drawn, hand.width));
+        match hand.feathery {
+            Some(length) => {
+                for piece in feathered(&drawn, length, rng) {
+                    result.push(stroke(piece, hand.width));
+                }
+            }
+            None => result.push(stroke(drawn, hand.width)),
+        }
     }
     if !rng.chance(hand.skip_detail) {
         for centre in drawing.buttons {
@@ -346,8 +398,9 @@ mod tests {
                 let (x0, y0, x1, y1) = ink_box(&image).expect("some ink");
                 let side = image.width() as f32;
                 let (w, h) = ((x1 - x0) as f32 / side, (y1 - y0) as f32 / side);
+                // Some are drawn small (down to about half the page's height), none a doodle.
                 assert!(
-                    w > 0.2 && h > 0.25,
+                    w > 0.1 && h > 0.2,
                     "{kind:?} seed {seed}: a {w:.2} x {h:.2} figure"
                 );
                 let ink = image.pixels().filter(|p| p[0] < 128).count() as f32;
@@ -403,6 +456,23 @@ mod tests {
             "{trouser_four} of 20 trousers show two legs"
         );
         assert!(dress_two >= 14, "{dress_two} of 20 dresses show one skirt");
+    }
+
+    #[test]
+    fn a_feathery_line_is_short_overlapping_strokes_along_it() {
+        let line: Vec<[f32; 2]> = (0..60).map(|i| [0.2 + i as f32 * 0.01, 0.5]).collect();
+        let pieces = feathered(&line, 6, &mut Rng::new(9));
+        assert!(pieces.len() >= 6, "{} strokes", pieces.len());
+        assert!(pieces.iter().all(|p| p.len() >= 2 && p.len() <= 10));
+        // Together they run the line's length, end to end, each near the line.
+        let xs = pieces.iter().flatten().map(|p| p[0]);
+        let (lo, hi) = xs.fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(x), b.max(x)));
+        assert!(lo < 0.22 && hi > 0.77, "{lo}..{hi}");
+        assert!(pieces.iter().flatten().all(|p| (p[1] - 0.5).abs() < 0.03));
+        // Each stroke starts where the last one had not yet ended (no gaps).
+        for pair in pieces.windows(2) {
+            assert!(pair[1][0][0] <= pair[0].last().unwrap()[0] + 0.02);
+        }
     }
 
     #[test]
