@@ -45,6 +45,7 @@ pub mod query;
 pub mod raster;
 pub mod retrieval;
 pub mod shadow;
+pub mod sketch_frame;
 pub mod weights;
 
 pub use backbone::{BackboneConfig, patch_norm, vit};

@@ -250,6 +250,17 @@ pub fn load_model_input(path: &Path, size: usize) -> Result<Vec<f32>, ImageLoadE
     Ok(model_input(&decode_rgb(path)?, size))
 }
 
+/// The sketch encoder's input: [`model_input`] of the sketch after a small drawing is brought
+/// to the middle of the page and enlarged ([`crate::sketch_frame`]).
+pub fn sketch_input(image: &RgbImage, size: usize) -> Vec<f32> {
+    model_input(&crate::sketch_frame::frame_sketch(image), size)
+}
+
+/// [`sketch_input`] of an image file.
+pub fn load_sketch_input(path: &Path, size: usize) -> Result<Vec<f32>, ImageLoadError> {
+    Ok(sketch_input(&decode_rgb(path)?, size))
+}
+
 /// Stacks prepared inputs (each `3 * size * size`) into a `[batch, 3, size, size]` tensor.
 pub fn batch_tensor(inputs: &[Vec<f32>], size: usize, device: &Device) -> Tensor<4> {
     let mut data = Vec::with_capacity(inputs.len() * 3 * size * size);

@@ -21,7 +21,7 @@ use crate::feedback::{FeedbackPhotos, rocchio};
 use crate::gallery::{
     COLOUR_RERANK_POOL, CatalogueError, GalleryIndex, SharedCatalogue, rerank_paths,
 };
-use crate::preprocess::{ImageLoadError, decode_rgb, model_input};
+use crate::preprocess::{ImageLoadError, decode_rgb, model_input, sketch_input};
 use crate::raster::{SKETCH_RASTER_SIZE, Stroke, rasterize};
 
 /// A sketch to search with.
@@ -48,13 +48,13 @@ impl Sketch {
         }
     }
 
-    /// The model input of an encoder that takes `size` x `size` images (see
-    /// [`crate::preprocess::model_input`]).
+    /// The model input of an encoder that takes `size` x `size` images, a small drawing
+    /// framed first (see [`crate::preprocess::sketch_input`]).
     pub fn model_input(&self, size: usize) -> Vec<f32> {
         match self {
-            Self::Strokes(_) => model_input(&self.raster(), size),
+            Self::Strokes(_) => sketch_input(&self.raster(), size),
             // No copy of the image: it is only read.
-            Self::Image(image) => model_input(image, size),
+            Self::Image(image) => sketch_input(image, size),
         }
     }
 }
@@ -341,5 +341,42 @@ mod tests {
         let opened = Sketch::Image(Arc::new(image.clone()));
         assert_eq!(opened.raster(), image);
         assert_eq!(opened.model_input(4).len(), 3 * 4 * 4);
+    }
+
+    /// The ink box of a CHW model input's first channel, in pixels `[x0, y0, x1, y1]`.
+    fn input_ink_box(input: &[f32], size: usize) -> [usize; 4] {
+        let mut b = [usize::MAX, usize::MAX, 0, 0];
+        for y in 0..size {
+            for x in 0..size {
+                if input[y * size + x] < 0.5 {
+                    b = [b[0].min(x), b[1].min(y), b[2].max(x + 1), b[3].max(y + 1)];
+                }
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn a_small_drawing_in_a_corner_reaches_the_encoder_centred_and_larger() {
+        // A square a fifth of the canvas, in the top-left corner.
+        let square = vec![
+            [0.05, 0.05],
+            [0.25, 0.05],
+            [0.25, 0.25],
+            [0.05, 0.25],
+            [0.05, 0.05],
+        ];
+        let small = Sketch::Strokes(vec![Stroke::new(square, 0.01)]);
+        let [x0, y0, x1, y1] = input_ink_box(&small.model_input(100), 100);
+        assert!(
+            (x1 - x0) >= 65 && (y1 - y0) >= 65,
+            "{x0}..{x1} x {y0}..{y1}"
+        );
+        assert!((x0 + x1).abs_diff(100) <= 3 && (y0 + y1).abs_diff(100) <= 3);
+        // A drawing over most of the canvas reaches it where it was drawn.
+        let large = vec![[0.1, 0.2], [0.9, 0.2], [0.9, 0.7], [0.1, 0.7], [0.1, 0.2]];
+        let large = Sketch::Strokes(vec![Stroke::new(large, 0.01)]);
+        let [x0, y0, _, y1] = input_ink_box(&large.model_input(100), 100);
+        assert!(x0.abs_diff(10) <= 2 && y0.abs_diff(20) <= 2 && y1.abs_diff(70) <= 2);
     }
 }

@@ -12,7 +12,8 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use anyhow::Context;
 use arnet_model::burn::tensor::{Device, Tensor, TensorData};
 pub use arnet_model::parallel::parallel_map;
-use arnet_model::preprocess::{decode_rgb, model_input};
+use arnet_model::preprocess::{decode_rgb, model_input, sketch_input};
+use arnet_model::sketch_frame::frame_sketch_owned;
 use image::RgbImage;
 
 use crate::augment::{A1Options, view_a1, view_a2};
@@ -59,7 +60,12 @@ impl TrainData {
     /// Decodes the split and prepares the anchors at `size x size`.
     pub fn load(split: &Split, size: usize, workers: usize) -> anyhow::Result<Self> {
         let sketch_paths: Vec<PathBuf> = split.sketches.iter().map(|s| s.path.clone()).collect();
-        let sketches = decode_all(&sketch_paths, workers).context("loading training sketches")?;
+        // Sketches as the encoder will see them when searching: small drawings framed.
+        let sketches: Vec<RgbImage> = decode_all(&sketch_paths, workers)
+            .context("loading training sketches")?
+            .into_iter()
+            .map(frame_sketch_owned)
+            .collect();
         let photos = decode_all(&split.photos, workers).context("loading training photos")?;
         let anchors = |images: &[RgbImage]| -> Vec<Vec<f32>> {
             parallel_map(images.len(), workers, |i| model_input(&images[i], size))
@@ -266,7 +272,7 @@ fn freehand_drawings(
         .collect();
     let inputs = parallel_map(picks.len(), workers, |i| {
         let (_, kind, seed) = picks[i];
-        model_input(&freehand::draw(kind, &mut Rng::new(seed)), size)
+        sketch_input(&freehand::draw(kind, &mut Rng::new(seed)), size)
     });
     (
         inputs.into_iter().flatten().collect(),

@@ -4,7 +4,7 @@
 use arnet_model::ArnetPair;
 use arnet_model::burn::tensor::Device;
 use arnet_model::embed::{embed_inputs, input_size};
-use arnet_model::preprocess::load_model_input;
+use arnet_model::preprocess::{load_model_input, load_sketch_input};
 use arnet_model::retrieval::EmbeddingMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -170,7 +170,7 @@ pub fn evaluate_with_labels(
     let size = input_size(&pair.photo);
     let paired = prepared.sketches.len();
     for path in freehand {
-        prepared.sketches.push(load_model_input(path, size)?);
+        prepared.sketches.push(load_sketch_input(path, size)?);
     }
     let photos = embed_inputs(&pair.photo, &prepared.photos, batch_size, device);
     let gallery = EmbeddingMatrix::from_rows(&photos);

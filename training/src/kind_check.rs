@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use arnet_model::ArnetPair;
 use arnet_model::burn::tensor::Device;
 use arnet_model::embed::{embed_inputs, input_size};
-use arnet_model::preprocess::{load_model_input, model_input};
+use arnet_model::preprocess::{load_model_input, sketch_input};
 use arnet_model::retrieval::{EmbeddingMatrix, dot, l2_normalize};
 
 use crate::categories::{KindFigures, PRECISION_AT, kind_report};
@@ -46,7 +46,7 @@ fn drawings(per_kind: usize, stream: u64, size: usize) -> (Vec<Vec<f32>>, Vec<Ki
     for kind in Kind::ALL {
         for i in 0..per_kind {
             let mut rng = Rng::for_item(kind as u64, stream, i as u64);
-            inputs.push(model_input(&freehand::draw(kind, &mut rng), size));
+            inputs.push(sketch_input(&freehand::draw(kind, &mut rng), size));
             kinds.push(kind);
         }
     }

@@ -17,7 +17,7 @@ use anyhow::Context;
 use arnet_model::ArnetPair;
 use arnet_model::burn::tensor::Device;
 use arnet_model::embed::{embed_inputs, input_size};
-use arnet_model::preprocess::{load_model_input, model_input};
+use arnet_model::preprocess::{load_model_input, sketch_input};
 use arnet_model::raster::{SKETCH_RASTER_SIZE, Stroke, rasterize};
 use arnet_model::retrieval::EmbeddingMatrix;
 use serde::Serialize;
@@ -148,7 +148,7 @@ pub fn evaluate_on_the_fly(
         let prefixes: Vec<Vec<f32>> = (1..=sketch.strokes.len())
             .map(|k| {
                 let raster = rasterize(&sketch.strokes[..k], SKETCH_RASTER_SIZE);
-                model_input(&raster, sketch_size)
+                sketch_input(&raster, sketch_size)
             })
             .collect();
         let queries = embed_inputs(&pair.sketch, &prefixes, batch_size, device);

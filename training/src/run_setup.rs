@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use arnet_model::burn::tensor::Device;
-use arnet_model::preprocess::model_input;
+use arnet_model::preprocess::{model_input, sketch_input};
 use arnet_model::weights::{LoadScope, WeightFile};
 use arnet_model::{ArnetEncoderConfig, ArnetPair, BackboneConfig, EncoderRole};
 use clap::ValueEnum;
@@ -160,7 +160,9 @@ pub(crate) fn prepare(split: &Split, size: usize, workers: usize) -> anyhow::Res
     let sketches = crate::batches::decode_all(&paths, workers)?;
     let photos = crate::batches::decode_all(&split.photos, workers)?;
     Ok(PreparedSplit {
-        sketches: parallel_map(sketches.len(), workers, |i| model_input(&sketches[i], size)),
+        sketches: parallel_map(sketches.len(), workers, |i| {
+            sketch_input(&sketches[i], size)
+        }),
         photos: parallel_map(photos.len(), workers, |i| model_input(&photos[i], size)),
         owners: split.sketches.iter().map(|s| s.photo).collect(),
     })
