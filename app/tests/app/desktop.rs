@@ -2,16 +2,14 @@
 //! leave text fields alone, the system clipboard, thumbnails in their own proportions, more
 //! than ten results, and the colour swatch re-ranking the results.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::{self, cpu, draw, harness, ready, scratch, settings, tiny_weights, wait_for};
 use arnet_app::panels::results::thumbnail_label;
 use arnet_app::{SketchApp, Tool};
 use egui::{Key, Modifiers, OutputCommand};
 use egui_kittest::kittest::Queryable;
 use image::{Rgb, RgbImage};
-use support::{cpu, draw, harness, ready, scratch, settings, tiny_weights, wait_for};
 
 /// A gallery of garments in six clearly different colours, one of them wide (2:1).
 fn coloured_gallery(dir: &Path) -> PathBuf {

@@ -1,11 +1,9 @@
 //! `arnet index --store URL` and `arnet search --store URL`: the shared catalogue through
 //! the command line, on a real PostgreSQL + pgvector server, giving what the local cache gives.
 
-#[path = "../../tests/support/database.rs"]
-mod database;
+use crate::database;
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

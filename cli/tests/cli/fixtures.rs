@@ -1,4 +1,4 @@
-//! Small fixtures the command-line tests share (`#[path]`-included): a tiny random model and
+//! Small fixtures the command-line tests share: a tiny random model and
 //! photos of coloured shapes.
 
 #![allow(dead_code)]

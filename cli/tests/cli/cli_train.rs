@@ -8,8 +8,7 @@ use std::process::Command;
 
 use arnet_model::{Backend, weights};
 
-#[path = "../../training/tests/support/train_data.rs"]
-mod train_data;
+use crate::train_data;
 
 use train_data::{data, embeddings, scratch, turn};
 

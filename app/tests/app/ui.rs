@@ -1,11 +1,9 @@
 //! The real UI, driven headless with egui_kittest: drawing queries, undo / clear, opening a
 //! gallery by typed path, a broken image listed, the cache reused, settings restored.
 
-#[path = "../../tests/support/database.rs"]
-mod database;
-mod support;
+use crate::database;
 
-use support::*;
+use crate::support::*;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,8 +1,7 @@
 //! `arnet index`: the headless gallery indexing the app shares, with its exact JSON line, the
 //! cache's incremental updates, and bad input.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+use crate::fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,8 +2,7 @@
 //! two machines indexing one folder at once store each photo once, an interrupted run
 //! resumes, models never mix, and a server that goes away gives a clear error.
 
-#[path = "../support/database.rs"]
-mod database;
+use crate::database;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
