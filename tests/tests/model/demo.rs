@@ -7,21 +7,22 @@ use std::path::{Path, PathBuf};
 
 use arnet_model::backbone::BackboneConfig;
 use arnet_model::embed::{embed_inputs, input_size};
-use arnet_model::preprocess::{load_model_input, model_input};
+use arnet_model::preprocess::{load_model_input, load_sketch_input, sketch_input};
 use arnet_model::raster::{SKETCH_RASTER_SIZE, Stroke, rasterize};
 use arnet_model::retrieval::EmbeddingMatrix;
 use arnet_model::{ArnetPair, Backend, weights};
 
-/// Acc@1 and Acc@10 measured on the committed demo (docs/results.md: 72.0 / 99.5 from
-/// generated sketches, 73.5 / 100.0 from app-drawn stroke lists, since the model learnt kinds of
-/// garment from real photos; 83.0 and 80.0 before) minus a margin of a few sketches out of 200
+/// Acc@1 and Acc@10 measured on the committed demo, sketches framed as the app frames them
+/// (docs/results.md: 73.5 / 100.0 from generated sketches, 70.5 / 99.5 from app-drawn stroke
+/// lists, since the model learnt kinds of garment from real photos; 83.0 and 80.0 before)
+/// minus a margin of a few sketches out of 200
 /// (a rerun of the demo scripts is not bit-identical on every machine).
 const MIN_GENERATED: Accuracy = Accuracy {
     at1: 68.0,
     at10: 97.0,
 };
 const MIN_APP_STROKES: Accuracy = Accuracy {
-    at1: 69.0,
+    at1: 67.0,
     at10: 97.0,
 };
 /// The untrained model of the same shape scores about chance (Acc@10: 5 % for 200 photos).
@@ -111,7 +112,7 @@ fn the_demo_model_retrieves_from_generated_and_app_drawn_sketches() {
     let sketches = files(&demo().join("sketches"), "png");
     let sketch_inputs: Vec<Vec<f32>> = sketches
         .iter()
-        .map(|p| load_model_input(p, size).unwrap())
+        .map(|p| load_sketch_input(p, size).unwrap())
         .collect();
     let sketch_owners: Vec<usize> = sketches.iter().map(|p| index_of(&photo_stem(p))).collect();
 
@@ -122,7 +123,7 @@ fn the_demo_model_retrieves_from_generated_and_app_drawn_sketches() {
         .iter()
         .map(|p| {
             let strokes: Vec<Stroke> = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
-            model_input(&rasterize(&strokes, SKETCH_RASTER_SIZE), size)
+            sketch_input(&rasterize(&strokes, SKETCH_RASTER_SIZE), size)
         })
         .collect();
     let app_owners: Vec<usize> = stroke_files
