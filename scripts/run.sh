@@ -35,11 +35,12 @@ ensure_rust_toolchain
 [ -z "$bin" ] && { echo "everything ARNet Sketch needs is here" >&2; exit 0; }
 
 target=${CARGO_TARGET_DIR:-target}
-# --all-targets with --workspace is the selection `cargo test --workspace` compiles. Cargo's
-# progress stays visible.
+# --workspace --bins: only the two programs, with the same package selection (hence the same
+# features and compiled dependencies) as `cargo test --workspace`; neither order rebuilds what
+# the other built (docs/build.md). Cargo's progress stays visible.
 if [ ! -x "$target/debug/$bin" ]; then
-  echo "== building ARNet Sketch: the first build takes 40-50 minutes on 2 cores (Burn, wgpu," >&2
+  echo "== building ARNet Sketch: the first build takes about 20 minutes on 2 cores (Burn, wgpu," >&2
   echo "   eframe), later ones seconds; cargo shows its progress below" >&2
 fi
-cargo build --workspace --all-targets >&2
+cargo build --workspace --bins >&2
 exec "$target/debug/$bin" "$@"
