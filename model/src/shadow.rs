@@ -174,21 +174,12 @@ impl Extent {
     /// is blank.
     pub fn of_image(image: &RgbImage) -> Option<Self> {
         let (w, h) = (image.width() as f32, image.height() as f32);
-        let mut bounds: Option<([f32; 2], [f32; 2])> = None;
-        for (x, y, pixel) in image.enumerate_pixels() {
-            if pixel.0.iter().map(|&c| u32::from(c)).sum::<u32>() < 3 * 128 {
-                let p = [x as f32 / w, y as f32 / h];
-                let q = [(x + 1) as f32 / w, (y + 1) as f32 / h];
-                bounds = Some(match bounds {
-                    None => (p, q),
-                    Some((lo, hi)) => (
-                        [lo[0].min(p[0]), lo[1].min(p[1])],
-                        [hi[0].max(q[0]), hi[1].max(q[1])],
-                    ),
-                });
-            }
-        }
-        bounds.map(|(min, max)| Self { min, max })
+        let dark =
+            |pixel: &image::Rgb<u8>| pixel.0.iter().map(|&c| u32::from(c)).sum::<u32>() < 3 * 128;
+        crate::sketch_frame::box_of(image, dark).map(|[x0, y0, x1, y1]| Self {
+            min: [x0 as f32 / w, y0 as f32 / h],
+            max: [x1 as f32 / w, y1 as f32 / h],
+        })
     }
 }
 

@@ -40,9 +40,17 @@ pub const MAX_ENLARGEMENT: f32 = 4.0;
 
 /// The bounding box `[x0, y0, x1, y1]` (exclusive ends) of `image`'s ink, none when blank.
 pub fn ink_box(image: &RgbImage) -> Option<[u32; 4]> {
+    box_of(image, |pixel| {
+        pixel.0.iter().min().is_some_and(|&v| v < INK_LEVEL)
+    })
+}
+
+/// The bounding box `[x0, y0, x1, y1]` (exclusive ends) of the pixels `is_ink` picks, none
+/// when it picks none.
+pub fn box_of(image: &RgbImage, is_ink: impl Fn(&Rgb<u8>) -> bool) -> Option<[u32; 4]> {
     let mut bounds: Option<[u32; 4]> = None;
     for (x, y, pixel) in image.enumerate_pixels() {
-        if pixel.0.iter().min().is_some_and(|&v| v < INK_LEVEL) {
+        if is_ink(pixel) {
             let b = bounds.get_or_insert([x, y, x + 1, y + 1]);
             *b = [b[0].min(x), b[1].min(y), b[2].max(x + 1), b[3].max(y + 1)];
         }

@@ -44,6 +44,15 @@ fn tiny_recipe() -> Recipe {
     }
 }
 
+/// The largest absolute difference between two equally long lists of values.
+fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f32::max)
+}
+
 fn options(out: &Path, recipe: Recipe, epochs: usize, resume: bool) -> TrainOptions {
     TrainOptions {
         data: data().to_path_buf(),
@@ -194,11 +203,7 @@ fn the_cosine_schedule_changes_the_steps_and_is_recorded() {
     let b = run(&cosine, recipe, 2, false);
     let (mut pa, mut pb) = (a.last, b.last);
     let (ta, tb) = (collect_host(&mut pa), collect_host(&mut pb));
-    let largest = ta
-        .iter()
-        .zip(&tb)
-        .flat_map(|((_, x), (_, y))| x.data.iter().zip(&y.data).map(|(p, q)| (p - q).abs()))
-        .fold(0.0, f32::max);
+    let largest = largest_parameter_difference(&ta, &tb);
     // Smaller late steps move the weights by ~1e-3 at this rate; rounding alone is ~1e-6.
     assert!(
         largest > 1e-4,
@@ -235,12 +240,7 @@ fn assert_resumed_equal(a: TrainSummary, b: TrainSummary, tolerance: f32) {
     // Equal up to float summation order (the CPU kernels may split sums differently between
     // runs); a lost optimiser state or a different data order would differ by ~1e-3.
     for ((name, x), (_, y)) in ta.iter().zip(&tb) {
-        let diff = x
-            .data
-            .iter()
-            .zip(&y.data)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0, f32::max);
+        let diff = largest_difference(&x.data, &y.data);
         assert!(diff < tolerance, "{name} differs after resuming by {diff}");
     }
     assert_eq!(a.history.len(), b.history.len());
@@ -255,11 +255,7 @@ fn assert_resumed_equal(a: TrainSummary, b: TrainSummary, tolerance: f32) {
         .iter()
         .zip(embeddings(&pb, &device))
     {
-        let diff = x
-            .iter()
-            .zip(&y)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0, f32::max);
+        let diff = largest_difference(x, &y);
         assert!(diff < 5.0 * tolerance, "embeddings differ by {diff}");
     }
 }
@@ -301,11 +297,12 @@ fn an_efficientnet_full_run_resumed_ends_equal_to_an_uninterrupted_one() {
     }
 }
 
-fn largest_difference(a: &[(String, HostTensor)], b: &[(String, HostTensor)]) -> f32 {
+/// [`largest_difference`] over every parameter of two models of the same shape.
+fn largest_parameter_difference(a: &[(String, HostTensor)], b: &[(String, HostTensor)]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter()
         .zip(b)
-        .flat_map(|((_, x), (_, y))| x.data.iter().zip(&y.data).map(|(p, q)| (p - q).abs()))
+        .map(|((_, x), (_, y))| largest_difference(&x.data, &y.data))
         .fold(0.0, f32::max)
 }
 
@@ -338,7 +335,7 @@ fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_resumes_it() {
     let (mut second, mut third) = (after_two.last, a.last);
     let (second, third) = (collect_host(&mut second), collect_host(&mut third));
     assert!(
-        largest_difference(&second, &third) > 1e-4,
+        largest_parameter_difference(&second, &third) > 1e-4,
         "epochs 2 and 3 differ, so the mean is neither"
     );
     let mean: Vec<(String, HostTensor)> = second
@@ -353,12 +350,12 @@ fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_resumes_it() {
         })
         .collect();
     let kept = average_file(&straight, &device);
-    let diff = largest_difference(&kept, &mean);
+    let diff = largest_parameter_difference(&kept, &mean);
     assert!(
         diff < 3e-5,
         "the kept average is {diff} from the mean of epochs 2 and 3"
     );
-    let diff = largest_difference(&average_file(&resumed, &device), &kept);
+    let diff = largest_parameter_difference(&average_file(&resumed, &device), &kept);
     assert!(
         diff < 3e-5,
         "the resumed average is {diff} from the uninterrupted one"
@@ -380,7 +377,7 @@ fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_resumes_it() {
                 "only the last average can be kept"
             );
             assert_eq!(Some(best.val), a.history[3].averaged_val);
-            assert!(largest_difference(&best_weights, &kept) < 1e-6);
+            assert!(largest_parameter_difference(&best_weights, &kept) < 1e-6);
             assert!(report.contains("\"averaged_from\": 2"), "{report}");
         }
         None => {
@@ -571,16 +568,10 @@ fn the_category_term_trains_on_the_folders_kinds_and_needs_their_labels() {
     let plain_out = scratch("category-off");
     let plain = run(&plain_out, tiny_recipe(), 2, false);
     assert!(plain.history.iter().all(|m| m.category.is_none()));
-    let (a, b) = (
-        embeddings(&with_term.last, &device),
-        embeddings(&plain.last, &device),
+    let moved = largest_difference(
+        &embeddings(&with_term.last, &device).concat(),
+        &embeddings(&plain.last, &device).concat(),
     );
-    let moved = a
-        .iter()
-        .flatten()
-        .zip(b.iter().flatten())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
     assert!(moved > 1e-4, "the term changes the model ({moved})");
 
     let unlabelled = synth_folder("category-unlabelled", 12);
@@ -616,16 +607,10 @@ fn the_photo_category_term_trains_and_needs_the_augmented_views() {
     assert_eq!(saved["photo_class_weight"], 1.0);
     let base_out = scratch("photo-category-off");
     let without = run(&base_out, base, 1, false);
-    let (a, b) = (
-        embeddings(&with_term.last, &device),
-        embeddings(&without.last, &device),
+    let moved = largest_difference(
+        &embeddings(&with_term.last, &device).concat(),
+        &embeddings(&without.last, &device).concat(),
     );
-    let moved = a
-        .iter()
-        .flatten()
-        .zip(b.iter().flatten())
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
     assert!(moved > 1e-4, "the term changes the model ({moved})");
 
     recipe.optimiser.views = Views::Single;
